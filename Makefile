@@ -1,0 +1,71 @@
+# Chorus: build, test and run.  See README.md.
+
+CC       ?= cc
+BUILD    ?= build
+PKGS     := libre librem libsrtp2 opus libavcodec libswresample libavutil
+SAN      ?=
+
+# libre's headers need these defines; its .pc file does not give them.
+RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DHAVE_UNISTD_H
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+OPT      ?= -O2 -g
+CFLAGS_B := -std=gnu11 $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -MMD -MP -I.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+all: $(BUILD)/chorusd tools
+
+include mixer/mixer.mk
+
+SERVER_SRCS := $(wildcard server/*.c) $(wildcard api/*.c)
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS    := $(filter-out $(BUILD)/obj/server/main.o,$(SERVER_OBJS))
+
+$(BUILD)/obj/server/%.o $(BUILD)/obj/api/%.o: CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
+$(BUILD)/obj/tests/%.o: CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_B) $(CFLAGS_X) $(CFLAGS_ISA) -c $< -o $@
+
+$(BUILD)/chorusd: $(SERVER_OBJS) $(MIXER_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+# Test helpers used by the end-to-end tests.
+TOOLS := $(BUILD)/tonedet
+tools: $(TOOLS)
+$(BUILD)/tonedet: $(BUILD)/obj/tests/tools/tonedet.o
+	$(CC) $(SAN) -o $@ $^ -lm
+
+# Unit tests: one cmocka binary per tests/test_<module>.c
+UNIT_SRCS := $(filter-out tests/test_mixer%.c,$(wildcard tests/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/%)
+$(UNIT_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS) $(MIXER_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread -lm
+
+unit: $(UNIT_BINS) $(MIXER_TEST_BINS)
+	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+
+e2e: all
+	tests/e2e/run.sh
+
+test: unit e2e
+
+# Unit tests once more under AddressSanitizer and UBSan.
+test-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit
+
+run: $(BUILD)/chorusd
+	./$(BUILD)/chorusd
+
+deps:
+	./scripts/deps.sh
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tools unit e2e test test-asan run deps clean bench
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

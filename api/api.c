@@ -1,0 +1,304 @@
+/**
+ * @file api.c  REST control API: HTTP server, route table, replies
+ *
+ * Routes are a table of {method, pattern, handler}; the dispatcher matches
+ * the path segment by segment and answers 404 or 405 (with Allow) itself.
+ * Errors are JSON: {"error":{"code":"...","message":"..."}}. Runs on the
+ * main thread, beside SIP and the room manager.
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <re.h>
+#include "../server/cfg.h"
+#include "../server/log.h"
+#include "api.h"
+
+struct api {
+	struct http_sock *sock;
+	struct rooms *rooms;
+	const struct config *cfg;
+};
+
+const struct api_route api_routes[] = {
+	{"GET",    "/healthz",                       api_healthz},
+	{"POST",   "/v1/rooms",                      api_rooms_post},
+	{"GET",    "/v1/rooms",                      api_rooms_list},
+	{"GET",    "/v1/rooms/{}",                   api_room_get},
+	{"DELETE", "/v1/rooms/{}",                   api_room_delete},
+	{"GET",    "/v1/rooms/{}/participants",      api_parts_list},
+};
+
+const size_t api_routes_count = ARRAY_SIZE(api_routes);
+
+
+/**
+ * Map an errno to an HTTP status (the one place that does so)
+ */
+uint16_t api_status(int err, const char **code, const char **reason)
+{
+	static const struct {
+		int err;
+		uint16_t scode;
+		const char *code;
+		const char *reason;
+	} map[] = {
+		{0,          200, "ok",                 "OK"},
+		{EINVAL,     400, "invalid_field",      "Bad Request"},
+		{EBADMSG,    400, "invalid_json",       "Bad Request"},
+		{ENOENT,     404, "not_found",          "Not Found"},
+		{EPERM,      405, "method_not_allowed", "Method Not Allowed"},
+		{EEXIST,     409, "conflict",           "Conflict"},
+		{EFBIG,      413, "payload_too_large",  "Payload Too Large"},
+		{ENOTSUP,    415, "unsupported_media_type",
+		 "Unsupported Media Type"},
+		{ENOMEM,     503, "unavailable",        "Service Unavailable"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (map[i].err == err) {
+			*code = map[i].code;
+			*reason = map[i].reason;
+			return map[i].scode;
+		}
+	}
+
+	*code = "internal";
+	*reason = "Internal Server Error";
+	return 500;
+}
+
+
+static const char *reason_of(uint16_t scode)
+{
+	switch (scode) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	default:  return "Error";
+	}
+}
+
+
+static void send_json(struct http_conn *conn, uint16_t scode,
+		      const char *reason, const char *hdrs,
+		      const struct mbuf *mb)
+{
+	(void)http_reply(conn, scode, reason,
+			 "Content-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Cache-Control: no-store\r\n"
+			 "%s"
+			 "\r\n%b", mb->end, hdrs ? hdrs : "", mb->buf,
+			 mb->end);
+}
+
+
+/**
+ * Send a JSON reply; fmt is a libre format string for the body
+ */
+void api_reply(struct api_req *req, uint16_t scode, const char *fmt, ...)
+{
+	struct mbuf *mb = mbuf_alloc(1024);
+	va_list ap;
+	int err;
+
+	if (!mb) {
+		(void)http_ereply(req->conn, 503, "Service Unavailable");
+		return;
+	}
+
+	va_start(ap, fmt);
+	err = mbuf_vprintf(mb, fmt, ap);
+	va_end(ap);
+
+	if (err)
+		(void)http_ereply(req->conn, 500, "Internal Server Error");
+	else
+		send_json(req->conn, scode, reason_of(scode), req->hdrs, mb);
+
+	mem_deref(mb);
+}
+
+
+void api_reply_empty(struct api_req *req, uint16_t scode)
+{
+	(void)http_reply(req->conn, scode, reason_of(scode),
+			 "%sContent-Length: 0\r\n\r\n",
+			 req->hdrs ? req->hdrs : "");
+}
+
+
+static void error_send(struct http_conn *conn, int err, const char *field,
+		       const char *hdrs, const char *msg)
+{
+	const char *code, *reason;
+	uint16_t scode = api_status(err, &code, &reason);
+	struct mbuf *mb = mbuf_alloc(256);
+
+	if (!mb)
+		return;
+
+	if (mbuf_printf(mb, "{\"error\":{\"code\":\"%s\"", code) ||
+	    (field && mbuf_printf(mb, ",\"field\":\"%H\"", json_str, field)) ||
+	    mbuf_printf(mb, ",\"message\":\"%H\"}}", json_str, msg))
+		(void)http_ereply(conn, 500, "Internal Server Error");
+	else
+		send_json(conn, scode, reason, hdrs, mb);
+
+	mem_deref(mb);
+}
+
+
+/**
+ * Send a JSON error for err (mapped by api_status())
+ *
+ * @param req    Request
+ * @param err    errno
+ * @param field  Offending field, or NULL
+ * @param fmt    Human-readable message (libre format)
+ */
+void api_error(struct api_req *req, int err, const char *field,
+	       const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)re_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	error_send(req->conn, err, field, req->hdrs, msg);
+}
+
+
+/* Match path against pattern; capture {} segments into params */
+static bool path_match(const char *pattern, const struct pl *path,
+		       struct api_req *req)
+{
+	struct pl p = *path;
+	size_t np = 0;
+
+	while (*pattern) {
+		const char *pend;
+		struct pl seg;
+		size_t plen;
+
+		if (*pattern != '/' || !p.l || *p.p != '/')
+			return false;
+		pattern++;
+		pl_advance(&p, 1);
+
+		pend = strchr(pattern, '/');
+		plen = pend ? (size_t)(pend - pattern) : strlen(pattern);
+
+		seg.p = p.p;
+		seg.l = 0;
+		while (seg.l < p.l && seg.p[seg.l] != '/')
+			seg.l++;
+
+		if (plen == 2 && !strncmp(pattern, "{}", 2)) {
+			if (!seg.l || np >= API_PARAMS ||
+			    seg.l >= sizeof(req->params[0]))
+				return false;
+			pl_strcpy(&seg, req->params[np++],
+				  sizeof(req->params[0]));
+		}
+		else if (seg.l != plen || strncmp(seg.p, pattern, plen)) {
+			return false;
+		}
+
+		pl_advance(&p, seg.l);
+		pattern += plen;
+	}
+
+	/* one trailing slash is the same resource */
+	return !p.l || (p.l == 1 && *p.p == '/');
+}
+
+
+static void dispatch(struct api_req *req)
+{
+	char allow[64] = "";
+	char hdrs[96];
+	size_t n = 0;
+
+	for (size_t i = 0; i < api_routes_count; i++) {
+		const struct api_route *r = &api_routes[i];
+
+		if (!path_match(r->pattern, &req->msg->path, req))
+			continue;
+
+		if (!pl_strcmp(&req->msg->met, r->method)) {
+			r->h(req);
+			return;
+		}
+
+		n += re_snprintf(allow + n, sizeof(allow) - n, "%s%s",
+				 n ? ", " : "", r->method);
+	}
+
+	if (!n) {
+		api_error(req, ENOENT, NULL, "no such resource: %r",
+			  &req->msg->path);
+		return;
+	}
+
+	/* RFC 9110 15.5.6: 405 carries Allow */
+	re_snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n", allow);
+	req->hdrs = hdrs;
+	api_error(req, EPERM, NULL, "method %r not allowed here (allowed: %s)",
+		  &req->msg->met, allow);
+}
+
+
+static void http_handler(struct http_conn *conn, const struct http_msg *msg,
+			 void *arg)
+{
+	struct api *api = arg;
+	struct api_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.conn = conn;
+	req.msg = msg;
+	req.api = api;
+	req.rooms = api->rooms;
+
+	dispatch(&req);
+}
+
+
+static void destructor(void *arg)
+{
+	struct api *api = arg;
+
+	mem_deref(api->sock);
+}
+
+
+/**
+ * Start the HTTP API on cfg->http
+ *
+ * @return 0 or errno (EADDRINUSE if the port is taken)
+ */
+int api_alloc(struct api **apip, const struct config *cfg,
+	      struct rooms *rooms)
+{
+	struct api *api;
+	int err;
+
+	api = mem_zalloc(sizeof(*api), destructor);
+	if (!api)
+		return ENOMEM;
+
+	api->cfg = cfg;
+	api->rooms = rooms;
+
+	err = http_listen(&api->sock, &cfg->http, http_handler, api);
+	if (err)
+		mem_deref(api);
+	else
+		*apip = api;
+
+	return err;
+}

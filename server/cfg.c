@@ -1,0 +1,472 @@
+/**
+ * @file cfg.c  Configuration: defaults < file < environment < flags
+ *
+ * One table names every setting once: its file key, its environment
+ * variable (CHORUS_ + upper-case key), its flag (--key with '_' as '-'),
+ * its parser and its help text. The result is a plain struct that the rest
+ * of the server only reads.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "log.h"
+#include "cfg.h"
+
+typedef int (cfg_parse_h)(struct config *cfg, const char *val);
+
+struct cfg_opt {
+	const char *key;    /* file key; flag is --key, env CHORUS_KEY */
+	cfg_parse_h *parse;
+	const char *arg;    /* argument name in --help                */
+	const char *help;
+};
+
+
+static int parse_addr(struct sa *sa, const char *val)
+{
+	/* ADDR:PORT, [V6ADDR]:PORT; the port must be given */
+	if (sa_decode(sa, val, strlen(val)))
+		return EINVAL;
+
+	return sa_port(sa) ? 0 : EINVAL;
+}
+
+
+static int parse_u32(uint32_t *v, const char *val, uint32_t min, uint32_t max)
+{
+	char *end;
+	unsigned long n;
+
+	if (!isdigit((unsigned char)val[0]))
+		return EINVAL;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return EINVAL;
+
+	*v = (uint32_t)n;
+	return 0;
+}
+
+
+static int parse_bool(bool *v, const char *val)
+{
+	static const char *yes[] = {"yes", "true", "on", "1"};
+	static const char *no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!str_casecmp(val, yes[i])) {
+			*v = true;
+			return 0;
+		}
+		if (!str_casecmp(val, no[i])) {
+			*v = false;
+			return 0;
+		}
+	}
+
+	return EINVAL;
+}
+
+
+static int parse_path(char *dst, const char *val)
+{
+	if (!val[0] || strlen(val) >= CFG_PATH_MAX)
+		return EINVAL;
+
+	str_ncpy(dst, val, CFG_PATH_MAX);
+	return 0;
+}
+
+
+static int opt_sip(struct config *cfg, const char *val)
+{
+	return parse_addr(&cfg->sip, val);
+}
+
+
+static int opt_http(struct config *cfg, const char *val)
+{
+	return parse_addr(&cfg->http, val);
+}
+
+
+static int opt_rtp_ports(struct config *cfg, const char *val)
+{
+	char lo[8], hi[8];
+	const char *dash = strchr(val, '-');
+	uint32_t min, max;
+
+	if (!dash || dash == val || (size_t)(dash - val) >= sizeof(lo) ||
+	    strlen(dash + 1) >= sizeof(hi))
+		return EINVAL;
+
+	str_ncpy(lo, val, (size_t)(dash - val) + 1);
+	str_ncpy(hi, dash + 1, sizeof(hi));
+
+	if (parse_u32(&min, lo, 1024, 65535) || parse_u32(&max, hi, 1024, 65535))
+		return EINVAL;
+
+	/* RTP takes an even port and RTCP the next one (RFC 3550 11) */
+	if (max < min + 1)
+		return EINVAL;
+
+	cfg->rtp_min = (uint16_t)min;
+	cfg->rtp_max = (uint16_t)max;
+	return 0;
+}
+
+
+static int opt_config(struct config *cfg, const char *val)
+{
+	return parse_path(cfg->config_path, val);
+}
+
+
+static int opt_data_dir(struct config *cfg, const char *val)
+{
+	return parse_path(cfg->data_dir, val);
+}
+
+
+static int opt_advertise(struct config *cfg, const char *val)
+{
+	/* an address, no port: it goes into SDP c= and the Contact */
+	if (sa_set_str(&cfg->advertise, val, 0) || sa_is_any(&cfg->advertise))
+		return EINVAL;
+
+	cfg->advertise_set = true;
+	return 0;
+}
+
+
+static int opt_auto_create(struct config *cfg, const char *val)
+{
+	return parse_bool(&cfg->auto_create, val);
+}
+
+
+static int opt_rtp_timeout(struct config *cfg, const char *val)
+{
+	return parse_u32(&cfg->rtp_timeout, val, 0, 86400);
+}
+
+
+static int opt_max_participants(struct config *cfg, const char *val)
+{
+	return parse_u32(&cfg->max_participants, val, 1, 100000);
+}
+
+
+static int opt_talkers_max(struct config *cfg, const char *val)
+{
+	return parse_u32(&cfg->talkers_max, val, 0, 256);
+}
+
+
+static int opt_log_level(struct config *cfg, const char *val)
+{
+	enum log_level level;
+
+	if (log_level_parse(&level, val))
+		return EINVAL;
+
+	cfg->log_level = level;
+	return 0;
+}
+
+
+static const struct cfg_opt opts[] = {
+	{"sip", opt_sip, "ADDR:PORT",
+	 "SIP listen address, UDP and TCP (0.0.0.0:5060)"},
+	{"http", opt_http, "ADDR:PORT",
+	 "HTTP API listen address (127.0.0.1:8080)"},
+	{"rtp_ports", opt_rtp_ports, "MIN-MAX",
+	 "UDP port range for RTP and RTCP (10000-20000)"},
+	{"config", opt_config, "FILE",
+	 "configuration file, 'key value' lines (none)"},
+	{"data_dir", opt_data_dir, "DIR",
+	 "directory for persistent state (./data)"},
+	{"advertise", opt_advertise, "ADDR",
+	 "address given to peers in SDP and Contact (the SIP address,"
+	 " or the default route's)"},
+	{"auto_create", opt_auto_create, "yes|no",
+	 "an INVITE to an unknown room creates it (no)"},
+	{"rtp_timeout", opt_rtp_timeout, "SECONDS",
+	 "hang up a participant whose RTP stops this long, 0 = never (30)"},
+	{"max_participants", opt_max_participants, "N",
+	 "default participant limit of a room (100)"},
+	{"talkers_max", opt_talkers_max, "N",
+	 "default number of talkers mixed in a room, 0 = all (3)"},
+	{"log_level", opt_log_level, "LEVEL",
+	 "debug, info, warn or error (info)"},
+};
+
+
+static const struct cfg_opt *opt_find_key(const char *key, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (strlen(opts[i].key) == len && !strncmp(opts[i].key, key, len))
+			return &opts[i];
+	}
+
+	return NULL;
+}
+
+
+/* "--rtp-ports" -> the option whose key is "rtp_ports" */
+static const struct cfg_opt *opt_find_flag(const char *flag)
+{
+	char key[64];
+	size_t n = strlen(flag);
+
+	if (n >= sizeof(key))
+		return NULL;
+
+	for (size_t i = 0; i <= n; i++)
+		key[i] = flag[i] == '-' ? '_' : flag[i];
+
+	return opt_find_key(key, n);
+}
+
+
+static void env_name(char *buf, size_t sz, const char *key)
+{
+	size_t i = re_snprintf(buf, sz, "CHORUS_");
+
+	for (; *key && i + 1 < sz; key++)
+		buf[i++] = (char)toupper((unsigned char)*key);
+	buf[i] = '\0';
+}
+
+
+static void defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	(void)sa_set_str(&cfg->sip, "0.0.0.0", 5060);
+	(void)sa_set_str(&cfg->http, "127.0.0.1", 8080);
+	cfg->rtp_min = 10000;
+	cfg->rtp_max = 20000;
+	str_ncpy(cfg->data_dir, "data", sizeof(cfg->data_dir));
+	cfg->rtp_timeout = 30;
+	cfg->max_participants = 100;
+	cfg->talkers_max = 3;
+	cfg->log_level = LOG_INFO;
+}
+
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+
+	return s;
+}
+
+
+/* Apply one "key value" line; blank lines and '#' comments are skipped */
+static int file_line(struct config *cfg, char *line, unsigned lineno,
+		     char *err, size_t errsz)
+{
+	const struct cfg_opt *opt;
+	char *key = trim(line), *val;
+	size_t klen;
+
+	if (!*key || *key == '#')
+		return 0;
+
+	klen = strcspn(key, " \t");
+	val = trim(key + klen);
+	opt = opt_find_key(key, klen);
+
+	if (!opt || opt->parse == opt_config) {
+		re_snprintf(err, errsz, "%s:%u: unknown setting '%b'",
+			    cfg->config_path, lineno, key, klen);
+		return EINVAL;
+	}
+
+	if (opt->parse(cfg, val)) {
+		re_snprintf(err, errsz, "%s:%u: invalid %s '%s' (expected %s)",
+			    cfg->config_path, lineno, opt->key, val, opt->arg);
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+
+static int load_file(struct config *cfg, char *err, size_t errsz)
+{
+	char line[512];
+	unsigned lineno = 0;
+	FILE *f;
+	int e = 0;
+
+	f = fopen(cfg->config_path, "r");
+	if (!f) {
+		re_snprintf(err, errsz, "cannot read config file %s: %m",
+			    cfg->config_path, errno);
+		return errno;
+	}
+
+	while (!e && fgets(line, sizeof(line), f))
+		e = file_line(cfg, line, ++lineno, err, errsz);
+
+	fclose(f);
+	return e;
+}
+
+
+static int load_env(struct config *cfg, char *err, size_t errsz)
+{
+	char name[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const char *val;
+
+		if (opts[i].parse == opt_config)
+			continue;
+
+		env_name(name, sizeof(name), opts[i].key);
+		val = getenv(name);
+		if (!val)
+			continue;
+
+		if (opts[i].parse(cfg, val)) {
+			re_snprintf(err, errsz, "invalid %s '%s' (expected %s)",
+				    name, val, opts[i].arg);
+			return EINVAL;
+		}
+	}
+
+	return 0;
+}
+
+
+/* Pass over argv: find --config (first pass) or apply all flags */
+static enum cfg_result load_flags(struct config *cfg, int argc,
+				  char *const argv[], bool only_config,
+				  char *err, size_t errsz)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct cfg_opt *opt;
+		const char *a = argv[i], *val;
+		char flag[64];
+		const char *eq;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return CFG_HELP;
+
+		if (strncmp(a, "--", 2)) {
+			re_snprintf(err, errsz, "unexpected argument '%s'", a);
+			return CFG_ERROR;
+		}
+
+		/* --key VALUE or --key=VALUE */
+		eq = strchr(a + 2, '=');
+		str_ncpy(flag, a + 2, eq ? (size_t)(eq - a - 2) + 1 :
+			 sizeof(flag));
+		opt = opt_find_flag(flag);
+		if (!opt) {
+			re_snprintf(err, errsz, "unknown option '%s'", a);
+			return CFG_ERROR;
+		}
+
+		if (eq) {
+			val = eq + 1;
+		}
+		else if (i + 1 < argc) {
+			val = argv[++i];
+		}
+		else {
+			re_snprintf(err, errsz, "option '%s' needs %s", a,
+				    opt->arg);
+			return CFG_ERROR;
+		}
+
+		if (only_config != (opt->parse == opt_config))
+			continue;
+
+		if (opt->parse(cfg, val)) {
+			re_snprintf(err, errsz, "invalid --%s '%s' (expected %s)",
+				    flag, val, opt->arg);
+			return CFG_ERROR;
+		}
+	}
+
+	return CFG_OK;
+}
+
+
+/**
+ * Load the configuration: defaults, then the config file (--config or
+ * CHORUS_CONFIG), then CHORUS_* variables, then flags.
+ *
+ * @param cfg    Configuration to fill
+ * @param argc   Argument count
+ * @param argv   Arguments
+ * @param err    Buffer for a one-line error message
+ * @param errsz  Size of err
+ *
+ * @return CFG_OK, CFG_HELP or CFG_ERROR (err says why)
+ */
+enum cfg_result cfg_load(struct config *cfg, int argc, char *const argv[],
+			 char *err, size_t errsz)
+{
+	enum cfg_result r;
+	const char *path;
+
+	defaults(cfg);
+
+	path = getenv("CHORUS_CONFIG");
+	if (path && parse_path(cfg->config_path, path)) {
+		re_snprintf(err, errsz, "invalid CHORUS_CONFIG '%s'", path);
+		return CFG_ERROR;
+	}
+
+	r = load_flags(cfg, argc, argv, true, err, errsz);
+	if (r != CFG_OK)
+		return r;
+
+	if (cfg->config_path[0] && load_file(cfg, err, errsz))
+		return CFG_ERROR;
+
+	if (load_env(cfg, err, errsz))
+		return CFG_ERROR;
+
+	return load_flags(cfg, argc, argv, false, err, errsz);
+}
+
+
+void cfg_usage(FILE *f)
+{
+	char env[64];
+
+	fprintf(f, "usage: chorusd [options]\n\n"
+		"Each option can also be set in the config file as 'key value'"
+		"\nor in the environment; flags override the environment, which"
+		"\noverrides the file.\n\n");
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		char flag[64];
+
+		str_ncpy(flag, opts[i].key, sizeof(flag));
+		for (char *p = flag; *p; p++)
+			if (*p == '_')
+				*p = '-';
+
+		env_name(env, sizeof(env), opts[i].key);
+		fprintf(f, "  --%s %s\n      %s\n      env %s\n", flag,
+			opts[i].arg, opts[i].help, env);
+	}
+
+	fprintf(f, "  --help\n      show this help\n");
+}

@@ -1,0 +1,68 @@
+/**
+ * @file codec.h  Audio codecs: table, encoders and decoders at the room rate
+ *
+ * Encoders take int16 mono audio at the room rate (48 kHz), resample to the
+ * codec's rate and emit one packet per ptime. Decoders return audio at the
+ * room rate. Both belong to the media thread that made them.
+ */
+
+enum codec_id {
+	CODEC_OPUS = 0,
+	CODEC_G722,
+	CODEC_PCMU,
+	CODEC_PCMA,
+	CODEC_COUNT
+};
+
+enum {
+	ROOM_SRATE   = 48000,  /* room mixing rate [Hz]          */
+	PKT_MAX      = 1500,   /* largest payload we emit [bytes] */
+	PTIME_MIN    = 10,     /* [ms] */
+	PTIME_MAX    = 120,    /* [ms] */
+	PTIME_DEFAULT = 20,    /* [ms] */
+};
+
+struct codec {
+	enum codec_id id;
+	const char *name;    /* SDP encoding name                       */
+	uint32_t clock;      /* RTP clock rate [Hz] (RFC 3551 4.5.2)    */
+	uint32_t srate;      /* audio sample rate [Hz]                  */
+	uint8_t ch;          /* SDP channel count                       */
+	int pt;              /* payload type we offer                   */
+	const char *fmtp;    /* fmtp we offer, or NULL                  */
+};
+
+const struct codec *codec_get(enum codec_id id);
+const struct codec *codec_find(const char *name, uint32_t clock, uint8_t ch);
+
+struct aenc;
+struct adec;
+
+/* one encoded packet: payload, and its duration in RTP clock units */
+typedef void (aenc_pkt_h)(const uint8_t *pl, size_t len, uint32_t dur,
+			  void *arg);
+
+int  aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime);
+int  aenc_push(struct aenc *enc, const int16_t *pcm, size_t n,
+	       aenc_pkt_h *pkth, void *arg);
+const struct codec *aenc_codec(const struct aenc *enc);
+uint32_t aenc_ptime(const struct aenc *enc);
+
+int  adec_alloc(struct adec **decp, const struct codec *c);
+int  adec_decode(struct adec *dec, const uint8_t *pl, size_t len,
+		 int16_t *pcm, size_t *n);
+
+/* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
+struct codec_be {
+	int  (*enc_alloc)(void **stp, uint32_t frame);
+	int  (*enc)(void *st, const int16_t *pcm, size_t n, uint8_t *out,
+		    size_t *len);
+	int  (*dec_alloc)(void **stp);
+	int  (*dec)(void *st, const uint8_t *pl, size_t len, int16_t *pcm,
+		    size_t *n);
+};
+
+extern const struct codec_be codec_be_opus;
+extern const struct codec_be codec_be_pcmu;
+extern const struct codec_be codec_be_pcma;
+extern const struct codec_be codec_be_g722;

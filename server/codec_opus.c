@@ -1,0 +1,106 @@
+/**
+ * @file codec_opus.c  Opus back end (libopus), mono at 48 kHz
+ *
+ * We send mono (RFC 7587 3.4 lets a receiver decode either); the decoder
+ * downmixes a stereo stream to mono.
+ */
+#include <opus.h>
+#include <re.h>
+#include "codec.h"
+
+enum {
+	OPUS_BITRATE = 32000,   /* [bit/s] wideband speech, ample for a mix */
+	OPUS_COMPLEXITY = 5,    /* half the CPU of 10, little audible loss */
+};
+
+struct opus_st {
+	OpusEncoder *enc;
+	OpusDecoder *dec;
+};
+
+
+static void st_destructor(void *arg)
+{
+	struct opus_st *st = arg;
+
+	if (st->enc)
+		opus_encoder_destroy(st->enc);
+	if (st->dec)
+		opus_decoder_destroy(st->dec);
+}
+
+
+static int enc_alloc(void **stp, uint32_t frame)
+{
+	struct opus_st *st;
+	int oerr;
+
+	st = mem_zalloc(sizeof(*st), st_destructor);
+	if (!st)
+		return ENOMEM;
+
+	st->enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &oerr);
+	if (!st->enc) {
+		mem_deref(st);
+		return ENOMEM;
+	}
+
+	(void)opus_encoder_ctl(st->enc, OPUS_SET_BITRATE(OPUS_BITRATE));
+	(void)opus_encoder_ctl(st->enc, OPUS_SET_COMPLEXITY(OPUS_COMPLEXITY));
+
+	*stp = st;
+	return 0;
+}
+
+
+static int enc(void *arg, const int16_t *pcm, size_t n, uint8_t *out,
+	       size_t *len)
+{
+	struct opus_st *st = arg;
+	opus_int32 r;
+
+	r = opus_encode(st->enc, pcm, (int)n, out, (opus_int32)*len);
+	if (r < 0)
+		return EINVAL;
+
+	*len = (size_t)r;
+	return 0;
+}
+
+
+static int dec_alloc(void **stp)
+{
+	struct opus_st *st;
+	int oerr;
+
+	st = mem_zalloc(sizeof(*st), st_destructor);
+	if (!st)
+		return ENOMEM;
+
+	st->dec = opus_decoder_create(48000, 1, &oerr);
+	if (!st->dec) {
+		mem_deref(st);
+		return ENOMEM;
+	}
+
+	*stp = st;
+	return 0;
+}
+
+
+static int dec(void *arg, const uint8_t *pl, size_t len, int16_t *pcm,
+	       size_t *n)
+{
+	struct opus_st *st = arg;
+	int r;
+
+	r = opus_decode(st->dec, pl, (opus_int32)len, pcm, (int)*n, 0);
+	if (r < 0)
+		return EBADMSG;
+
+	*n = (size_t)r;
+	return 0;
+}
+
+
+const struct codec_be codec_be_opus = {enc_alloc, enc, dec_alloc, dec};

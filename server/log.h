@@ -1,0 +1,19 @@
+/**
+ * @file log.h  One-line, levelled logging to stderr
+ */
+
+enum log_level {
+	LOG_DEBUG = 0,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
+};
+
+void log_set_level(enum log_level level);
+int  log_level_parse(enum log_level *levelp, const char *str);
+void log_msg(enum log_level level, const char *fmt, ...);
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO,  __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN,  __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

@@ -1,0 +1,231 @@
+/**
+ * @file main.c  chorusd: start-up, the main loop, graceful shutdown
+ *
+ * The main thread runs libre's loop: SIP, the HTTP API, the room manager
+ * and the room tick. SIGTERM or SIGINT sends every participant a BYE,
+ * waits for the BYE transactions (at most SHUTDOWN_WAIT_MS) and exits 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <re.h>
+#include "../mixer/mixer.h"
+#include "../api/api.h"
+#include "codec.h"
+#include "cfg.h"
+#include "log.h"
+#include "sdpneg.h"
+#include "room.h"
+#include "part.h"
+#include "sipd.h"
+#include "tick.h"
+
+enum {
+	SHUTDOWN_WAIT_MS = 4000,   /* BYEs get this long to be answered */
+	SWEEP_MS = 1000,           /* RTP timeout check period         */
+	EXIT_USAGE = 2,
+};
+
+struct app {
+	struct config cfg;
+	struct rooms *rooms;
+	struct sipd *sipd;
+	struct api *api;
+	struct tick *tick;
+	struct tmr tmr_sweep;
+	struct tmr tmr_exit;
+	bool stopping;
+};
+
+static struct app app;
+
+
+static void tick_handler(uint64_t missed, void *arg)
+{
+	struct app *a = arg;
+	const struct list *lst = rooms_list(a->rooms);
+
+	if (missed)
+		log_debug("tick: %llu periods missed",
+			  (unsigned long long)missed);
+
+	for (struct le *le = list_head(lst); le; le = le->next)
+		room_tick(le->data);
+}
+
+
+static void sweep_handler(void *arg)
+{
+	struct app *a = arg;
+	const struct list *lst = rooms_list(a->rooms);
+	uint64_t now = tmr_jiffies();
+
+	for (struct le *le = list_head(lst); le; le = le->next) {
+		struct room *room = le->data;
+		struct le *pe = room->parts.head;
+
+		while (pe) {
+			struct part *p = pe->data;
+
+			pe = pe->next;
+			part_check_timeout(p, now, a->cfg.rtp_timeout);
+		}
+	}
+
+	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
+}
+
+
+static void exit_now(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+static void sip_done(void *arg)
+{
+	log_info("all BYE transactions done");
+	exit_now(arg);
+}
+
+
+static void signal_handler(int sig)
+{
+	if (app.stopping) {
+		re_cancel();
+		return;
+	}
+
+	app.stopping = true;
+	log_info("signal %d: hanging up %u participants", sig,
+		 rooms_part_count(app.rooms));
+
+	app.tick = mem_deref(app.tick);
+	tmr_cancel(&app.tmr_sweep);
+	app.api = mem_deref(app.api);
+	rooms_close_all(app.rooms);
+
+	tmr_start(&app.tmr_exit, SHUTDOWN_WAIT_MS, exit_now, NULL);
+	sipd_shutdown(app.sipd, sip_done, NULL);
+}
+
+
+/* With no --advertise: the SIP address if it is one, else the address
+ * the default route leaves from, else loopback */
+static void advertise_pick(struct config *cfg)
+{
+	if (cfg->advertise_set)
+		return;
+
+	if (!sa_is_any(&cfg->sip)) {
+		sa_cpy(&cfg->advertise, &cfg->sip);
+		sa_set_port(&cfg->advertise, 0);
+		return;
+	}
+
+	if (net_default_source_addr_get(sa_af(&cfg->sip), &cfg->advertise))
+		sa_set_str(&cfg->advertise, "127.0.0.1", 0);
+}
+
+
+static int start(struct app *a)
+{
+	struct config *cfg = &a->cfg;
+	int err;
+
+	if (mkdir(cfg->data_dir, 0750) && errno != EEXIST) {
+		log_error("cannot create data directory %s: %m",
+			  cfg->data_dir, errno);
+		return errno;
+	}
+
+	err = rooms_alloc(&a->rooms, cfg);
+	if (err)
+		return err;
+
+	err = sipd_alloc(&a->sipd, cfg, a->rooms);
+	if (err) {
+		log_error("cannot listen for SIP on %J (UDP and TCP): %m",
+			  &cfg->sip, err);
+		return err;
+	}
+
+	err = api_alloc(&a->api, cfg, a->rooms);
+	if (err) {
+		log_error("cannot listen for HTTP on %J: %m", &cfg->http, err);
+		return err;
+	}
+
+	err = tick_alloc(&a->tick, ROOM_TICK_MS, tick_handler, a);
+	if (err) {
+		log_error("cannot start the media clock: %m", err);
+		return err;
+	}
+
+	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
+
+	log_info("chorusd listening: SIP %J (udp, tcp), HTTP %J, RTP %u-%u, "
+		 "advertising %j, mixer %s", &cfg->sip, &cfg->http,
+		 cfg->rtp_min, cfg->rtp_max, &cfg->advertise,
+		 mixer_simd_name());
+
+	return 0;
+}
+
+
+static void stop(struct app *a)
+{
+	tmr_cancel(&a->tmr_sweep);
+	tmr_cancel(&a->tmr_exit);
+	a->tick = mem_deref(a->tick);
+	a->api = mem_deref(a->api);
+	a->rooms = mem_deref(a->rooms);
+	a->sipd = mem_deref(a->sipd);
+}
+
+
+int main(int argc, char *argv[])
+{
+	char err_msg[256] = "";
+	int err;
+
+	switch (cfg_load(&app.cfg, argc, argv, err_msg, sizeof(err_msg))) {
+
+	case CFG_HELP:
+		cfg_usage(stdout);
+		return 0;
+
+	case CFG_ERROR:
+		fprintf(stderr, "chorusd: %s (see --help)\n", err_msg);
+		return EXIT_USAGE;
+
+	default:
+		break;
+	}
+
+	log_set_level((enum log_level)app.cfg.log_level);
+
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "chorusd: libre_init: %s\n", strerror(err));
+		return 1;
+	}
+
+	advertise_pick(&app.cfg);
+
+	err = start(&app);
+	if (!err)
+		err = re_main(signal_handler);
+
+	stop(&app);
+	libre_close();
+	tmr_debug();
+	mem_debug();
+
+	if (!err)
+		log_info("chorusd stopped");
+
+	return err ? 1 : 0;
+}

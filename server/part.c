@@ -1,0 +1,234 @@
+/**
+ * @file part.c  A participant's SIP dialog: accept, re-INVITE, hang-up
+ *
+ * A participant lives from the 200 OK to its BYE. It holds the reference
+ * that keeps itself alive ("the call"); part_hangup() drops it, whichever
+ * side ends the call. Runs on the main thread.
+ */
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "../mixer/mixer.h"
+#include "codec.h"
+#include "cfg.h"
+#include "log.h"
+#include "sdpneg.h"
+#include "room.h"
+#include "part.h"
+#include "sipd.h"
+
+
+static void destructor(void *arg)
+{
+	struct part *p = arg;
+
+	list_unlink(&p->le);
+	mem_deref(p->sess);
+	mem_deref(p->rtp);
+	mem_deref(p->neg);
+	mem_deref(p->dec);
+	mem_deref(p->enc);
+	mem_deref(p->jb);
+	mem_deref(p->txmb);
+	mem_deref(p->room);
+}
+
+
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+
+/**
+ * Hang up and free a participant: sends a BYE unless the peer already
+ * ended the dialog, leaves the room, drops the call's reference.
+ *
+ * @param p       Participant (may be freed on return)
+ * @param reason  Why, for the log and the API
+ */
+void part_hangup(struct part *p, const char *reason)
+{
+	if (!p || p->state == PART_LEFT)
+		return;
+
+	p->state = PART_LEFT;
+	log_info("participant %llu (%s) left room %s: %s",
+		 (unsigned long long)p->id, p->uri, p->room->name, reason);
+
+	list_unlink(&p->le);
+
+	/* libre sends the BYE (RFC 3261 15.1.1) when the dialog is up and
+	 * the peer has not ended it */
+	p->sess = mem_deref(p->sess);
+	mem_deref(p);
+}
+
+
+/* re-INVITE or UPDATE with or without an offer (RFC 3261 14.2) */
+static int offer_handler(struct mbuf **descp, const struct sip_msg *msg,
+			 void *arg)
+{
+	struct part *p = arg;
+	struct sdpneg_result res;
+	int err;
+
+	if (!mbuf_get_left(msg->mb))
+		return sdpneg_offer(p->neg, descp);
+
+	err = sdpneg_answer(p->neg, msg->mb, descp, &res);
+	if (err) {
+		log_warn("participant %llu: re-INVITE refused: %m",
+			 (unsigned long long)p->id, err);
+		return err;
+	}
+
+	log_info("participant %llu: re-INVITE: %s/%u ptime %u %s",
+		 (unsigned long long)p->id, res.codec->name, res.pt,
+		 res.ptime, res.send ? (res.recv ? "sendrecv" : "recvonly") :
+		 (res.recv ? "held (sendonly)" : "held (inactive)"));
+
+	return part_media_start(p, &res);
+}
+
+
+/* The answer to our offer, in the ACK (RFC 3261 13.2.1) */
+static int answer_handler(const struct sip_msg *msg, void *arg)
+{
+	struct part *p = arg;
+	struct sdpneg_result res;
+	int err;
+
+	err = sdpneg_take_answer(p->neg, msg->mb, &res);
+	if (err) {
+		/* libre ends the session; close_handler hangs up */
+		log_warn("participant %llu: unusable SDP answer: %m",
+			 (unsigned long long)p->id, err);
+		return err;
+	}
+
+	return part_media_start(p, &res);
+}
+
+
+static void estab_handler(const struct sip_msg *msg, void *arg)
+{
+	struct part *p = arg;
+
+	if (p->state == PART_JOINING)
+		p->state = PART_JOINED;
+}
+
+
+static void close_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct part *p = arg;
+	char reason[64];
+
+	/* libre reports the peer's BYE as ECONNRESET: a normal hang-up */
+	if (err == ECONNRESET || !err)
+		str_ncpy(reason, "hung up", sizeof(reason));
+	else if (msg)
+		re_snprintf(reason, sizeof(reason), "%u %r", msg->scode,
+			    &msg->reason);
+	else
+		re_snprintf(reason, sizeof(reason), "%m", err);
+
+	part_hangup(p, reason);
+}
+
+
+static void identity_from(struct part *p, const struct sip_msg *msg)
+{
+	pl_strcpy(&msg->from.auri, p->uri, sizeof(p->uri));
+	pl_strcpy(&msg->callid, p->call_id, sizeof(p->call_id));
+
+	/* quoted display names keep their escapes off (RFC 3261 25.1) */
+	if (pl_isset(&msg->from.dname))
+		pl_strcpy(&msg->from.dname, p->display_name,
+			  sizeof(p->display_name));
+}
+
+
+/**
+ * Accept an INVITE into a room: allocate RTP, answer (or offer), send 200
+ *
+ * @param pp    Set to the participant on success (the call owns it)
+ * @param room  Room to join (the participant takes a reference)
+ * @param sock  SIP session socket
+ * @param msg   The INVITE
+ * @param cfg   Configuration
+ *
+ * @return 0, ENOTSUP when there is no common codec (488), EBADMSG for an
+ *         SDP we cannot parse (400), or another errno (500)
+ */
+int part_accept(struct part **pp, struct room *room,
+		struct sipsess_sock *sock, const struct sip_msg *msg,
+		const struct config *cfg)
+{
+	struct sdpneg_result res;
+	struct mbuf *desc = NULL;
+	char contact[160];
+	bool has_offer = mbuf_get_left(msg->mb) > 0;
+	struct part *p;
+	int err;
+
+	p = mem_zalloc(sizeof(*p), destructor);
+	if (!p)
+		return ENOMEM;
+
+	p->id = rooms_next_part_id(room->mgr);
+	p->room = mem_ref(room);
+	p->joined_at = unix_ms();
+	mixer_chan_init(&p->chan);
+	identity_from(p, msg);
+
+	err = part_rtp_alloc(p, cfg);
+	if (err)
+		goto out;
+
+	err = sdpneg_alloc(&p->neg, &cfg->advertise,
+			   sa_port(rtp_local(p->rtp)));
+	if (err)
+		goto out;
+
+	if (has_offer) {
+		err = sdpneg_answer(p->neg, msg->mb, &desc, &res);
+		if (!err)
+			err = part_media_start(p, &res);
+	}
+	else {
+		err = sdpneg_offer(p->neg, &desc);
+	}
+	if (err)
+		goto out;
+
+	sipd_contact(contact, sizeof(contact), room->name, msg, cfg);
+
+	err = sipsess_accept(&p->sess, sock, msg, 200, "OK", contact,
+			     "application/sdp", desc, NULL, NULL, false,
+			     offer_handler, answer_handler, estab_handler,
+			     NULL, NULL, close_handler, p,
+			     "Allow: %s\r\n", sipd_allow);
+	if (err)
+		goto out;
+
+	room_add_part(room, p);
+	log_info("participant %llu (%s \"%s\") joined room %s: %s/%u ptime %u",
+		 (unsigned long long)p->id, p->uri, p->display_name,
+		 room->name, has_offer ? res.codec->name : "(late offer)",
+		 has_offer ? res.pt : 0, has_offer ? res.ptime : 0);
+
+ out:
+	mem_deref(desc);
+	if (err)
+		mem_deref(p);  /* no session was made: the caller replies */
+	else {
+		*pp = p;
+	}
+
+	return err;
+}

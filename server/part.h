@@ -1,0 +1,58 @@
+/**
+ * @file part.h  A participant: one SIP dialog and its audio leg in a room
+ */
+
+enum part_state {
+	PART_JOINING = 0,   /* 200 OK sent, waiting for ACK */
+	PART_JOINED,        /* in the call                  */
+	PART_LEFT,          /* hung up, being freed         */
+};
+
+struct part_stats {
+	uint64_t pkts_in;      /* RTP packets received             */
+	uint64_t bytes_in;     /* RTP payload bytes received       */
+	uint64_t pkts_out;     /* RTP packets sent                 */
+	uint64_t bytes_out;    /* RTP payload bytes sent           */
+	uint64_t pkts_bad;     /* undecodable or unexpected PT     */
+};
+
+struct part {
+	struct le le;                 /* in room->parts                   */
+	uint64_t id;
+	struct room *room;            /* reference                        */
+	enum part_state state;
+	struct sipsess *sess;
+	struct sdpneg *neg;
+	struct rtp_sock *rtp;
+	struct sdpneg_result media;   /* current negotiation              */
+	bool latched;                 /* RTP peer taken from the source   */
+	struct adec *dec;
+	struct aenc *enc;             /* own encoder, used while talking  */
+	struct jbuf *jb;
+	struct mixer_chan chan;
+	int16_t frame[ROOM_FRAME];    /* this tick's input                */
+	int16_t fifo[ROOM_FRAME * 8]; /* decoded, not yet mixed           */
+	size_t fifo_fill;             /* [samples]                        */
+	struct mbuf *txmb;            /* RTP send buffer with headroom    */
+	uint32_t ts_out;              /* next RTP timestamp we send       */
+	bool marker;                  /* set M on the next packet         */
+	uint64_t last_rx;             /* last RTP/RTCP in [monotonic ms]  */
+	uint64_t joined_at;           /* [unix ms]                        */
+	char uri[256];                /* From URI                         */
+	char display_name[128];       /* From display name                */
+	char call_id[128];
+	struct part_stats stats;
+	bool muted;
+	bool deaf;
+};
+
+int  part_accept(struct part **pp, struct room *room,
+		 struct sipsess_sock *sock, const struct sip_msg *msg,
+		 const struct config *cfg);
+void part_hangup(struct part *p, const char *reason);
+bool part_pull(struct part *p);
+void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur);
+bool part_hears(const struct part *p);
+void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s);
+int  part_media_start(struct part *p, const struct sdpneg_result *res);
+int  part_rtp_alloc(struct part *p, const struct config *cfg);

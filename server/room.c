@@ -1,0 +1,194 @@
+/**
+ * @file room.c  A room's tick: pull, mix-minus, encode, send
+ *
+ * Every 20 ms each participant's next frame goes into the mixer. Talkers
+ * hear the mix minus their own voice through their own encoder; everyone
+ * else hears the shared mix, and listeners that share (codec, ptime) share
+ * one encode of it: that is what keeps a room of many listeners cheap.
+ */
+#include <string.h>
+#include <re.h>
+#include "../mixer/mixer.h"
+#include "codec.h"
+#include "cfg.h"
+#include "log.h"
+#include "sdpneg.h"
+#include "room.h"
+#include "part.h"
+
+enum {
+	GRP_PKTS = ROOM_TICK_MS / PTIME_MIN,  /* most packets per tick */
+};
+
+/* One encode of the shared mix for listeners with the same codec/ptime */
+struct encgrp {
+	struct le le;
+	const struct codec *codec;
+	uint32_t ptime;                /* [ms] */
+	struct aenc *enc;
+	uint64_t tick;                 /* tick whose output pkts hold   */
+	size_t npkts;
+	struct {
+		uint8_t buf[PKT_MAX];
+		size_t len;
+		uint32_t dur;          /* [RTP clock units] */
+	} pkts[GRP_PKTS];
+};
+
+
+static void grp_destructor(void *arg)
+{
+	struct encgrp *g = arg;
+
+	list_unlink(&g->le);
+	mem_deref(g->enc);
+}
+
+
+static struct encgrp *grp_get(struct room *room, const struct codec *c,
+			      uint32_t ptime)
+{
+	struct encgrp *g;
+
+	for (struct le *le = room->grps.head; le; le = le->next) {
+		g = le->data;
+		if (g->codec == c && g->ptime == ptime)
+			return g;
+	}
+
+	g = mem_zalloc(sizeof(*g), grp_destructor);
+	if (!g)
+		return NULL;
+
+	if (aenc_alloc(&g->enc, c, ptime)) {
+		mem_deref(g);
+		return NULL;
+	}
+
+	g->codec = c;
+	g->ptime = ptime;
+	g->tick = UINT64_MAX;
+	list_append(&room->grps, &g->le, g);
+
+	return g;
+}
+
+
+static void grp_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
+{
+	struct encgrp *g = arg;
+
+	if (g->npkts >= GRP_PKTS)
+		return;
+
+	memcpy(g->pkts[g->npkts].buf, pl, len);
+	g->pkts[g->npkts].len = len;
+	g->pkts[g->npkts].dur = dur;
+	g->npkts++;
+}
+
+
+static void part_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
+{
+	part_send(arg, pl, len, dur);
+}
+
+
+/* A listener hears the shared mix through its group's single encode */
+static void send_shared(struct room *room, struct part *p,
+			const int16_t *mix)
+{
+	struct encgrp *g = grp_get(room, p->media.codec, p->media.ptime);
+
+	if (!g)
+		return;
+
+	if (g->tick != room->ticks) {
+		g->tick = room->ticks;
+		g->npkts = 0;
+		(void)aenc_push(g->enc, mix, ROOM_FRAME, grp_pkt_h, g);
+		room->encodes_tick++;
+	}
+
+	for (size_t i = 0; i < g->npkts; i++)
+		part_send(p, g->pkts[i].buf, g->pkts[i].len, g->pkts[i].dur);
+}
+
+
+/**
+ * Mix one tick of a room and send every participant its audio
+ *
+ * Runs on the thread that owns the room, every ROOM_TICK_MS.
+ */
+void room_tick(struct room *room)
+{
+	struct mixer_chan *chv[512];
+	struct mixer_chan **chans = chv;
+	const int16_t *shared;
+	size_t n = 0, cnt = list_count(&room->parts);
+	struct le *le;
+
+	if (!cnt)
+		return;
+
+	if (cnt > ARRAY_SIZE(chv)) {
+		chans = mem_alloc(cnt * sizeof(*chans), NULL);
+		if (!chans)
+			return;
+	}
+
+	for (le = room->parts.head; le; le = le->next) {
+		struct part *p = le->data;
+
+		p->chan.pcm = part_pull(p) ? p->frame : NULL;
+		p->chan.muted = p->muted;
+		p->chan.deaf = p->deaf || !part_hears(p);
+		chans[n++] = &p->chan;
+	}
+
+	room->encodes_tick = 0;
+	if (mixer_tick(room->mix, chans, n))
+		goto out;
+
+	shared = mixer_shared(room->mix);
+	room->talkers_tick = mixer_talker_count(room->mix);
+
+	for (le = room->parts.head; le; le = le->next) {
+		struct part *p = le->data;
+
+		if (!p->chan.out)
+			continue;
+
+		if (p->chan.out == shared) {
+			send_shared(room, p, shared);
+		}
+		else {
+			(void)aenc_push(p->enc, p->chan.out, ROOM_FRAME,
+					part_pkt_h, p);
+			room->encodes_tick++;
+		}
+	}
+
+ out:
+	room->ticks++;
+	if (chans != chv)
+		mem_deref(chans);
+}
+
+
+void room_add_part(struct room *room, struct part *p)
+{
+	list_append(&room->parts, &p->le, p);
+}
+
+
+bool room_full(const struct room *room)
+{
+	return room_part_count(room) >= room->prm.max_participants;
+}
+
+
+uint32_t room_part_count(const struct room *room)
+{
+	return list_count(&room->parts);
+}

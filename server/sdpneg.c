@@ -1,0 +1,231 @@
+/**
+ * @file sdpneg.c  SDP offer/answer for one dialog's audio (RFC 3264)
+ *
+ * libre's SDP session does the syntax and the format matching. This module
+ * decides what Chorus answers: the first offered codec we support (the
+ * offerer's preference, RFC 3264 6.1), telephone-event if offered, every
+ * other m-line declined with port 0 (RFC 3264 6), and the offer's ptime.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "codec.h"
+#include "sdpneg.h"
+
+struct sdpneg {
+	struct sdp_session *sess;
+	struct sdp_media *audio;
+};
+
+static const char telev_name[] = "telephone-event";
+
+
+static void destructor(void *arg)
+{
+	struct sdpneg *neg = arg;
+
+	mem_deref(neg->audio);
+	mem_deref(neg->sess);
+}
+
+
+/**
+ * Allocate the SDP state of one dialog
+ *
+ * @param negp      Set on success
+ * @param laddr     Address we advertise in c= (RFC 4566 5.7)
+ * @param rtp_port  Our RTP port; RTCP is the next port
+ *
+ * @return 0 or errno
+ */
+int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
+		 uint16_t rtp_port)
+{
+	struct sdpneg *neg;
+	int err;
+
+	if (!negp || !laddr)
+		return EINVAL;
+
+	neg = mem_zalloc(sizeof(*neg), destructor);
+	if (!neg)
+		return ENOMEM;
+
+	err = sdp_session_alloc(&neg->sess, laddr);
+	if (err)
+		goto out;
+
+	err = sdp_media_add(&neg->audio, neg->sess, "audio", rtp_port,
+			    "RTP/AVP");
+	if (err)
+		goto out;
+
+	for (size_t i = 0; i < CODEC_COUNT; i++) {
+		const struct codec *c = codec_get((enum codec_id)i);
+		char pt[8];
+
+		re_snprintf(pt, sizeof(pt), "%d", c->pt);
+		err = sdp_format_add(NULL, neg->audio, false, pt, c->name,
+				     c->clock, c->ch, NULL, NULL, NULL, false,
+				     "%s", c->fmtp ? c->fmtp : "");
+		if (err)
+			goto out;
+	}
+
+	/* RFC 4733 7.1.1: events 0-15 are the DTMF digits */
+	err = sdp_format_add(NULL, neg->audio, false, "101", telev_name,
+			     8000, 1, NULL, NULL, NULL, false, "0-15");
+	if (err)
+		goto out;
+
+	err = sdp_media_set_lattr(neg->audio, true, "ptime", "%u",
+				  PTIME_DEFAULT);
+
+ out:
+	if (err)
+		mem_deref(neg);
+	else
+		*negp = neg;
+
+	return err;
+}
+
+
+static uint32_t ptime_pick(const struct sdp_media *m, const struct codec *c)
+{
+	const char *v = sdp_media_rattr(m, "ptime");
+	uint32_t ptime = v ? (uint32_t)strtoul(v, NULL, 10) : PTIME_DEFAULT;
+
+	/* a packet is a whole number of 10 ms room ticks' worth of audio */
+	if (ptime < PTIME_MIN || ptime > PTIME_MAX || ptime % 10)
+		ptime = PTIME_DEFAULT;
+
+	/* Opus frames are 10, 20, 40 or 60 ms (RFC 6716 2.1.4) */
+	if (c->id == CODEC_OPUS && (ptime == 30 || ptime > 60))
+		ptime = PTIME_DEFAULT;
+
+	return ptime;
+}
+
+
+/* Keep only the chosen codec and telephone-event in what we answer */
+static void prune_local(struct sdp_media *m, const struct sdp_format *keep)
+{
+	const struct list *lst = sdp_media_format_lst(m, true);
+
+	for (struct le *le = list_head(lst); le; le = le->next) {
+		struct sdp_format *f = le->data;
+
+		if (f->pt != keep->pt && str_casecmp(f->name, telev_name))
+			f->sup = false;
+	}
+}
+
+
+static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
+		       bool prune)
+{
+	const struct sdp_media *m = neg->audio;
+	const struct sdp_format *rf = NULL, *tf;
+	const struct codec *c = NULL;
+	const struct list *lst = sdp_media_format_lst(m, false);
+	enum sdp_dir dir;
+
+	memset(res, 0, sizeof(*res));
+
+	if (sdp_media_disabled(neg->audio) || !sdp_media_rport(m))
+		return ENOTSUP;
+
+	/* the remote list keeps the offerer's order */
+	for (struct le *le = list_head(lst); le && !c; le = le->next) {
+		rf = le->data;
+		if (rf->sup)
+			c = codec_find(rf->name, rf->srate, rf->ch);
+	}
+
+	if (!c)
+		return ENOTSUP;
+
+	if (prune)
+		prune_local(neg->audio, sdp_media_lformat(m, rf->pt));
+
+	tf = sdp_media_rformat(m, telev_name);
+
+	res->codec = c;
+	res->pt = (uint8_t)rf->pt;
+	res->telev_pt = tf ? tf->pt : -1;
+	res->ptime = ptime_pick(m, c);
+	res->raddr = *sdp_media_raddr(m);
+	sdp_media_raddr_rtcp(m, &res->raddr_rtcp);
+
+	/* libre stores the peer's direction from our side already */
+	dir = sdp_media_dir(m);
+	res->send = (dir & SDP_SENDONLY) && !sa_is_any(&res->raddr);
+	res->recv = (dir & SDP_RECVONLY) != 0;
+
+	return 0;
+}
+
+
+/**
+ * Answer an offer (initial INVITE or re-INVITE)
+ *
+ * @param neg      SDP state of the dialog
+ * @param offer    The offer's body
+ * @param answerp  Set to the answer's body on success
+ * @param res      Filled with the negotiated media on success
+ *
+ * @return 0, EBADMSG for an SDP we cannot parse, ENOTSUP when there is no
+ *         common codec (SIP 488, RFC 3261 13.3.1.1)
+ */
+int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
+		  struct mbuf **answerp, struct sdpneg_result *res)
+{
+	int err;
+
+	if (!neg || !offer || !answerp || !res)
+		return EINVAL;
+
+	err = sdp_decode(neg->sess, offer, true);
+	if (err)
+		return err == ENOTSUP ? ENOTSUP : EBADMSG;
+
+	err = result_fill(neg, res, true);
+	if (err)
+		return err;
+
+	return sdp_encode(answerp, neg->sess, false);
+}
+
+
+/**
+ * Make an offer, for an INVITE that came without one (RFC 3261 13.2.1)
+ */
+int sdpneg_offer(struct sdpneg *neg, struct mbuf **offerp)
+{
+	if (!neg || !offerp)
+		return EINVAL;
+
+	return sdp_encode(offerp, neg->sess, true);
+}
+
+
+/**
+ * Take the answer to our offer (from the ACK)
+ *
+ * @return 0, EBADMSG or ENOTSUP as for sdpneg_answer()
+ */
+int sdpneg_take_answer(struct sdpneg *neg, struct mbuf *answer,
+		       struct sdpneg_result *res)
+{
+	int err;
+
+	if (!neg || !answer || !res)
+		return EINVAL;
+
+	err = sdp_decode(neg->sess, answer, false);
+	if (err)
+		return EBADMSG;
+
+	return result_fill(neg, res, false);
+}

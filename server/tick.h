@@ -1,0 +1,9 @@
+/**
+ * @file tick.h  A periodic clock on an absolute monotonic schedule
+ */
+
+struct tick;
+
+typedef void (tick_h)(uint64_t missed, void *arg);
+
+int tick_alloc(struct tick **tkp, uint32_t period_ms, tick_h *h, void *arg);
