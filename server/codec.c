@@ -110,9 +110,11 @@ int aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime)
 	enc->frame = c->srate * ptime / 1000;
 
 	auresamp_init(&enc->rs);
-	err = auresamp_setup(&enc->rs, ROOM_SRATE, 1, c->srate, 1);
-	if (err)
-		goto out;
+	if (c->srate != ROOM_SRATE) {
+		err = auresamp_setup(&enc->rs, ROOM_SRATE, 1, c->srate, 1);
+		if (err)
+			goto out;
+	}
 
 	err = enc->be->enc_alloc(&enc->st, (uint32_t)enc->frame);
 
@@ -138,9 +140,16 @@ int aenc_push(struct aenc *enc, const int16_t *pcm, size_t n,
 	uint32_t dur;
 	int err;
 
-	err = auresamp(&enc->rs, enc->fifo + enc->fill, &outc, pcm, n);
-	if (err)
-		return err;
+	if (enc->c->srate == ROOM_SRATE) {
+		outc = n < outc ? n : outc;
+		memcpy(enc->fifo + enc->fill, pcm, outc * sizeof(int16_t));
+	}
+	else {
+		err = auresamp(&enc->rs, enc->fifo + enc->fill, &outc, pcm,
+			       n);
+		if (err)
+			return err;
+	}
 
 	enc->fill += outc;
 	dur = (uint32_t)((uint64_t)enc->frame * enc->c->clock /
@@ -200,9 +209,11 @@ int adec_alloc(struct adec **decp, const struct codec *c)
 	dec->be = backends[c->id];
 
 	auresamp_init(&dec->rs);
-	err = auresamp_setup(&dec->rs, c->srate, 1, ROOM_SRATE, 1);
-	if (err)
-		goto out;
+	if (c->srate != ROOM_SRATE) {
+		err = auresamp_setup(&dec->rs, c->srate, 1, ROOM_SRATE, 1);
+		if (err)
+			goto out;
+	}
 
 	err = dec->be->dec_alloc(&dec->st);
 
