@@ -65,9 +65,11 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 		char pt[8];
 
 		re_snprintf(pt, sizeof(pt), "%d", c->pt);
+		/* libre hands 'data' to the matching remote format, even
+		 * a static one offered without rtpmap (RFC 3551 6) */
 		err = sdp_format_add(NULL, neg->audio, false, pt, c->name,
-				     c->clock, c->ch, NULL, NULL, NULL, false,
-				     "%s", c->fmtp ? c->fmtp : "");
+				     c->clock, c->ch, NULL, NULL, (void *)c,
+				     false, "%s", c->fmtp ? c->fmtp : "");
 		if (err)
 			goto out;
 	}
@@ -109,14 +111,14 @@ static uint32_t ptime_pick(const struct sdp_media *m, const struct codec *c)
 
 
 /* Keep only the chosen codec and telephone-event in what we answer */
-static void prune_local(struct sdp_media *m, const struct sdp_format *keep)
+static void prune_local(struct sdp_media *m, int keep_pt)
 {
 	const struct list *lst = sdp_media_format_lst(m, true);
 
 	for (struct le *le = list_head(lst); le; le = le->next) {
 		struct sdp_format *f = le->data;
 
-		if (f->pt != keep->pt && str_casecmp(f->name, telev_name))
+		if (f->pt != keep_pt && str_casecmp(f->name, telev_name))
 			f->sup = false;
 	}
 }
@@ -140,14 +142,14 @@ static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
 	for (struct le *le = list_head(lst); le && !c; le = le->next) {
 		rf = le->data;
 		if (rf->sup)
-			c = codec_find(rf->name, rf->srate, rf->ch);
+			c = rf->data;
 	}
 
 	if (!c)
 		return ENOTSUP;
 
 	if (prune)
-		prune_local(neg->audio, sdp_media_lformat(m, rf->pt));
+		prune_local(neg->audio, rf->pt);
 
 	tf = sdp_media_rformat(m, telev_name);
 
@@ -191,6 +193,11 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		return err == ENOTSUP ? ENOTSUP : EBADMSG;
 
 	err = result_fill(neg, res, true);
+	if (err)
+		return err;
+
+	/* RFC 4566 6: the ptime we will send */
+	err = sdp_media_set_lattr(neg->audio, true, "ptime", "%u", res->ptime);
 	if (err)
 		return err;
 
