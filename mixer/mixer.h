@@ -16,6 +16,7 @@
 enum {
 	MIXER_GAIN_UNITY = 4096,  /* gain_q12 for 0 dB */
 	MIXER_TALKERS_ALL = 0,    /* talkers_max: no limit */
+	MIXER_TALKERS_DEFAULT = 3, /* talkers_max for a new room */
 };
 
 struct mixer_prm {

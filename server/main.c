@@ -221,8 +221,6 @@ int main(int argc, char *argv[])
 
 	stop(&app);
 	libre_close();
-	tmr_debug();
-	mem_debug();
 
 	if (!err)
 		log_info("chorusd stopped");

@@ -137,6 +137,31 @@ static int teardown(void **state)
 }
 
 
+/*
+ * Patterns for the energy kernels' fast path, which adds two pmaddwd
+ * results per lane and falls back when a pair of INT16_MIN could make a
+ * sum reach 2^32 (see x86/kern_avx2.c)
+ */
+static void fill_pattern(int16_t *x, size_t n, unsigned mode)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		switch (mode) {
+		case 0:   /* the largest sums that never reach 2^32 */
+			x[k] = k & 1 ? INT16_MIN : INT16_MAX;
+			break;
+		case 1:   /* INT16_MIN runs of a vector, either pair side */
+			x[k] = (k / 8) % 3 ? INT16_MIN : (int16_t)rnd();
+			break;
+		default:  /* longer runs */
+			x[k] = (k / 16) & 1 ? INT16_MIN : INT16_MAX;
+			break;
+		}
+	}
+}
+
+
 static void test_energy(void **state)
 {
 	size_t i, xo, ao, yo;
@@ -150,6 +175,12 @@ static void test_energy(void **state)
 			fill16(bf->x, len + PAD);
 			assert_true(kern->energy(bf->x + xo, len) ==
 				    mix_c_energy(bf->x + xo, len));
+
+			fill_pattern(bf->x, len + PAD, k);
+			assert_true(kern->energy(bf->x + xo, len) ==
+				    mix_c_energy(bf->x + xo, len));
+			assert_true(kern->energy(bf->x + ao, len) ==
+				    mix_c_energy(bf->x + ao, len));
 		}
 
 		/* the largest squares: pmaddwd lanes of exactly 2^31 */
