@@ -15,6 +15,7 @@
 #include "sdpneg.h"
 #include "room.h"
 #include "part.h"
+#include "sipcheck.h"
 #include "sipd.h"
 
 
@@ -212,7 +213,7 @@ int part_accept(struct part **pp, struct room *room,
 			     "application/sdp", desc, NULL, NULL, false,
 			     offer_handler, answer_handler, estab_handler,
 			     NULL, NULL, close_handler, p,
-			     "Allow: %s\r\n", sipd_allow);
+			     "Allow: %s\r\n", sipcheck_allow);
 	if (err)
 		goto out;
 

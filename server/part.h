@@ -33,6 +33,7 @@ struct part {
 	int16_t frame[ROOM_FRAME];    /* this tick's input                */
 	int16_t fifo[ROOM_FRAME * 8]; /* decoded, not yet mixed           */
 	size_t fifo_fill;             /* [samples]                        */
+	bool priming;                 /* building the cushion, no playout */
 	struct mbuf *txmb;            /* RTP send buffer with headroom    */
 	uint32_t ts_out;              /* next RTP timestamp we send       */
 	bool marker;                  /* set M on the next packet         */

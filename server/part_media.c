@@ -18,8 +18,11 @@
 #include "part.h"
 
 enum {
-	JBUF_MIN = 1,     /* frames held before playout starts */
-	JBUF_MAX = 16,    /* frames held at most               */
+	JBUF_MIN = 0,     /* jbuf only reorders; priming is ours */
+	JBUF_MAX = 16,    /* packets held at most                */
+	PRIME = 2 * ROOM_FRAME,  /* audio held before (re)starting
+				  * playout: one tick of cushion
+				  * against arrival jitter [samples] */
 };
 
 
@@ -103,6 +106,7 @@ int part_rtp_alloc(struct part *p, const struct config *cfg)
 
 	p->ts_out = rand_u32();
 	p->marker = true;
+	p->priming = true;
 	p->last_rx = tmr_jiffies();
 
 	return 0;
@@ -129,6 +133,7 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 
 		jbuf_flush(p->jb);
 		p->fifo_fill = 0;
+		p->priming = true;
 	}
 
 	if (new_codec || p->media.ptime != res->ptime) {
@@ -151,10 +156,10 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 }
 
 
-/* Decode queued packets until the fifo holds a tick of audio */
-static void fill_fifo(struct part *p)
+/* Decode queued packets until the fifo holds 'want' samples */
+static void fill_fifo(struct part *p, size_t want)
 {
-	while (p->fifo_fill < ROOM_FRAME) {
+	while (p->fifo_fill < want) {
 		struct rtp_header hdr;
 		void *mem;
 		struct mbuf *mb;
@@ -191,13 +196,25 @@ bool part_pull(struct part *p)
 	if (p->state == PART_LEFT || !p->dec || !p->media.recv)
 		return false;
 
-	fill_fifo(p);
+	/* after an underrun, wait until a cushion has built up again */
+	if (p->priming) {
+		fill_fifo(p, PRIME);
+		if (p->fifo_fill < PRIME)
+			return false;
+		p->priming = false;
+	}
 
-	if (!p->fifo_fill)
+	fill_fifo(p, ROOM_FRAME);
+
+	if (!p->fifo_fill) {
+		p->priming = true;
 		return false;
+	}
 
 	/* an underrun plays what there is, then silence */
 	n = p->fifo_fill < ROOM_FRAME ? p->fifo_fill : ROOM_FRAME;
+	if (n < ROOM_FRAME)
+		p->priming = true;
 	memcpy(p->frame, p->fifo, n * sizeof(int16_t));
 	memset(p->frame + n, 0, (ROOM_FRAME - n) * sizeof(int16_t));
 

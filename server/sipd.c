@@ -15,6 +15,7 @@
 #include "sdpneg.h"
 #include "room.h"
 #include "part.h"
+#include "sipcheck.h"
 #include "sipd.h"
 
 struct sipd {
@@ -27,8 +28,6 @@ struct sipd {
 	void (*doneh)(void *arg);
 	void *done_arg;
 };
-
-const char sipd_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
 
 static const char accept_hdr[] = "Accept: application/sdp\r\n";
 
@@ -91,152 +90,62 @@ static void reply(struct sipd *sipd, const struct sip_msg *msg,
 }
 
 
-static bool method_known(const struct pl *met)
+/* Refuse a request the screening rejected, with the headers the
+ * response code calls for */
+static void refuse(struct sipd *sipd, const struct sip_msg *msg,
+		   const struct sipcheck *chk)
 {
-	static const char *known[] = {
-		"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO",
-		"REGISTER", "SUBSCRIBE", "NOTIFY", "MESSAGE", "REFER",
-		"UPDATE", "PRACK", "PUBLISH",
-	};
+	char hdrs[512] = "";
 
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-		if (!pl_strcmp(met, known[i]))
-			return true;
+	switch (chk->scode) {
+
+	case 405:
+	case 501:
+		/* RFC 3261 21.4.6, 21.5.2 */
+		re_snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n",
+			    sipcheck_allow);
+		break;
+
+	case 415:
+		re_snprintf(hdrs, sizeof(hdrs), "%s", accept_hdr);
+		break;
+
+	case 420:
+		/* RFC 3261 8.2.2.3 */
+		re_snprintf(hdrs, sizeof(hdrs), "Unsupported: %r\r\n",
+			    &chk->unsupported);
+		break;
+
+	default:
+		break;
 	}
 
-	return false;
-}
-
-
-static bool method_allowed(const struct pl *met)
-{
-	static const char *allowed[] = {
-		"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
-		if (!pl_strcmp(met, allowed[i]))
-			return true;
-	}
-
-	return false;
-}
-
-
-/* Headers that must appear exactly once (RFC 3261 20, 8.2 / RFC 4475
- * 3.3.8) */
-static bool single_headers_ok(const struct sip_msg *msg)
-{
-	static const enum sip_hdrid once[] = {
-		SIP_HDR_CALL_ID, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CSEQ,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(once); i++) {
-		if (sip_msg_hdr_count(msg, once[i]) != 1)
-			return false;
-	}
-
-	return sip_msg_hdr_count(msg, SIP_HDR_MAX_FORWARDS) <= 1 &&
-		sip_msg_hdr_count(msg, SIP_HDR_CONTENT_LENGTH) <= 1;
-}
-
-
-static bool require_h(const struct sip_hdr *hdr, const struct sip_msg *msg,
-		      void *arg)
-{
-	return true;  /* we support no extension (RFC 3261 8.2.2.3) */
-}
-
-
-/* RFC 3261 8.2.2.3: a Require we do not support gets 420 + Unsupported */
-static bool check_require(struct sipd *sipd, const struct sip_msg *msg)
-{
-	const struct sip_hdr *hdr;
-	char hdrs[512];
-
-	if (!pl_strcmp(&msg->met, "ACK") || !pl_strcmp(&msg->met, "CANCEL"))
-		return true;
-
-	hdr = sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_h, NULL);
-	if (!hdr)
-		return true;
-
-	re_snprintf(hdrs, sizeof(hdrs), "Unsupported: %r\r\n", &hdr->val);
-	reply(sipd, msg, 420, "Bad Extension", hdrs);
-	return false;
-}
-
-
-/* RFC 3261 8.2.3: a body we do not understand gets 415 */
-static bool check_content(struct sipd *sipd, const struct sip_msg *msg)
-{
-	if (!mbuf_get_left(msg->mb))
-		return true;
-
-	if (msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
-		return true;
-
-	reply(sipd, msg, 415, "Unsupported Media Type", accept_hdr);
-	return false;
-}
-
-
-/* RFC 3261 8.2.2.1 and 8.2.1: version, scheme, method, header sanity */
-static bool screen(struct sipd *sipd, const struct sip_msg *msg)
-{
-	char hdrs[128];
-
-	if (pl_strcasecmp(&msg->ver, "SIP/2.0")) {
-		reply(sipd, msg, 505, "Version Not Supported", NULL);
-		return false;
-	}
-
-	if (!method_known(&msg->met)) {
-		re_snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n", sipd_allow);
-		reply(sipd, msg, 501, "Not Implemented", hdrs);
-		return false;
-	}
-
-	if (!single_headers_ok(msg) || pl_cmp(&msg->met, &msg->cseq.met)) {
-		reply(sipd, msg, 400, "Bad Request", NULL);
-		return false;
-	}
-
-	if (pl_strcasecmp(&msg->uri.scheme, "sip") &&
-	    pl_strcasecmp(&msg->uri.scheme, "sips")) {
-		reply(sipd, msg, 416, "Unsupported URI Scheme", NULL);
-		return false;
-	}
-
-	if (!method_allowed(&msg->met)) {
-		re_snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n", sipd_allow);
-		reply(sipd, msg, 405, "Method Not Allowed", hdrs);
-		return false;
-	}
-
-	return check_require(sipd, msg);
+	reply(sipd, msg, chk->scode, chk->reason, hdrs[0] ? hdrs : NULL);
 }
 
 
 static bool request_handler(const struct sip_msg *msg, void *arg)
 {
 	struct sipd *sipd = arg;
+	struct sipcheck chk;
 	char hdrs[256];
 
-	if (!screen(sipd, msg))
+	if (!sipcheck_request(msg, &chk)) {
+		log_debug("%r from %J refused: %u %s", &msg->met, &msg->src,
+			  chk.scode, chk.reason);
+		refuse(sipd, msg, &chk);
 		return true;
+	}
 
 	if (!pl_strcmp(&msg->met, "OPTIONS")) {
 		/* RFC 3261 11.2 */
 		re_snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n%s"
 			    "Accept-Encoding: identity\r\n"
-			    "Accept-Language: en\r\n", sipd_allow, accept_hdr);
+			    "Accept-Language: en\r\n", sipcheck_allow,
+			    accept_hdr);
 		reply(sipd, msg, 200, "OK", hdrs);
 		return true;
 	}
-
-	if (!pl_strcmp(&msg->met, "INVITE") && !check_content(sipd, msg))
-		return true;
 
 	return false;  /* on to libre's session layer */
 }

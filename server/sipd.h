@@ -6,8 +6,6 @@ struct sipd;
 struct config;
 struct rooms;
 
-extern const char sipd_allow[];
-
 int  sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 		struct rooms *rooms);
 void sipd_shutdown(struct sipd *sipd, void (*doneh)(void *arg), void *arg);
