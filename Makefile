@@ -29,6 +29,9 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_B) $(CFLAGS_X) $(CFLAGS_ISA) -c $< -o $@
 
+# the spec is linked into chorusd (api/openapi.c)
+$(BUILD)/obj/api/openapi.o: api/openapi.yaml
+
 $(BUILD)/chorusd: $(SERVER_OBJS) $(MIXER_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 

@@ -13,19 +13,37 @@
 #include "../server/log.h"
 #include "api.h"
 
+enum {
+	STATUS_MIN = 100,
+	STATUS_MAX = 599,
+};
+
 struct api {
 	struct http_sock *sock;
 	struct rooms *rooms;
+	struct sipd *sipd;
+	struct events *events;
 	const struct config *cfg;
+	bool ready;                               /* for /readyz        */
+	uint64_t requests[STATUS_MAX + 1];        /* answered, by status */
 };
 
 const struct api_route api_routes[] = {
-	{"GET",    "/healthz",                       api_healthz},
-	{"POST",   "/v1/rooms",                      api_rooms_post},
-	{"GET",    "/v1/rooms",                      api_rooms_list},
-	{"GET",    "/v1/rooms/{}",                   api_room_get},
-	{"DELETE", "/v1/rooms/{}",                   api_room_delete},
-	{"GET",    "/v1/rooms/{}/participants",      api_parts_list},
+	{"GET",    "/healthz",                       api_healthz,     true},
+	{"GET",    "/readyz",                        api_readyz,      true},
+	{"GET",    "/metrics",                       api_metrics,     true},
+	{"GET",    "/v1/openapi.yaml",               api_openapi,     false},
+	{"GET",    "/v1/events",                     api_events,      false},
+	{"POST",   "/v1/rooms",                      api_rooms_post,  false},
+	{"GET",    "/v1/rooms",                      api_rooms_list,  false},
+	{"GET",    "/v1/rooms/{}",                   api_room_get,    false},
+	{"PATCH",  "/v1/rooms/{}",                   api_room_patch,  false},
+	{"DELETE", "/v1/rooms/{}",                   api_room_delete, false},
+	{"GET",    "/v1/rooms/{}/participants",      api_parts_list,  false},
+	{"POST",   "/v1/rooms/{}/participants",      api_parts_post,  false},
+	{"GET",    "/v1/rooms/{}/participants/{}",   api_part_get,    false},
+	{"PATCH",  "/v1/rooms/{}/participants/{}",   api_part_patch,  false},
+	{"DELETE", "/v1/rooms/{}/participants/{}",   api_part_delete, false},
 };
 
 const size_t api_routes_count = ARRAY_SIZE(api_routes);
@@ -45,13 +63,18 @@ uint16_t api_status(int err, const char **code, const char **reason)
 		{0,          200, "ok",                 "OK"},
 		{EINVAL,     400, "invalid_field",      "Bad Request"},
 		{EBADMSG,    400, "invalid_json",       "Bad Request"},
+		{ERANGE,     400, "invalid_json",       "Bad Request"},
+		{EACCES,     401, "unauthorized",       "Unauthorized"},
 		{ENOENT,     404, "not_found",          "Not Found"},
 		{EPERM,      405, "method_not_allowed", "Method Not Allowed"},
 		{EEXIST,     409, "conflict",           "Conflict"},
 		{EFBIG,      413, "payload_too_large",  "Payload Too Large"},
 		{ENOTSUP,    415, "unsupported_media_type",
 		 "Unsupported Media Type"},
+		{EBUSY,      409, "room_full",          "Conflict"},
 		{ENOMEM,     503, "unavailable",        "Service Unavailable"},
+		{EAGAIN,     503, "not_ready",          "Service Unavailable"},
+		{EIO,        503, "storage_error",      "Service Unavailable"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
@@ -77,6 +100,13 @@ static const char *reason_of(uint16_t scode)
 	case 204: return "No Content";
 	default:  return "Error";
 	}
+}
+
+
+static void count(struct api *api, uint16_t scode)
+{
+	if (api && scode >= STATUS_MIN && scode <= STATUS_MAX)
+		api->requests[scode]++;
 }
 
 
@@ -112,25 +142,45 @@ void api_reply(struct api_req *req, uint16_t scode, const char *fmt, ...)
 	err = mbuf_vprintf(mb, fmt, ap);
 	va_end(ap);
 
-	if (err)
+	if (err) {
+		count(req->api, 500);
 		(void)http_ereply(req->conn, 500, "Internal Server Error");
-	else
+	}
+	else {
+		count(req->api, scode);
 		send_json(req->conn, scode, reason_of(scode), req->hdrs, mb);
+	}
 
 	mem_deref(mb);
 }
 
 
+/**
+ * Send a body that is not JSON (text for /metrics, YAML for the spec)
+ */
+void api_reply_raw(struct api_req *req, const char *ctype,
+		   const char *body, size_t len)
+{
+	count(req->api, 200);
+	(void)http_reply(req->conn, 200, "OK",
+			 "Content-Type: %s\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Cache-Control: no-store\r\n"
+			 "\r\n%b", ctype, len, body, len);
+}
+
+
 void api_reply_empty(struct api_req *req, uint16_t scode)
 {
+	count(req->api, scode);
 	(void)http_reply(req->conn, scode, reason_of(scode),
 			 "%sContent-Length: 0\r\n\r\n",
 			 req->hdrs ? req->hdrs : "");
 }
 
 
-static void error_send(struct http_conn *conn, int err, const char *field,
-		       const char *hdrs, const char *msg)
+static void error_send(struct api *api, struct http_conn *conn, int err,
+		       const char *field, const char *hdrs, const char *msg)
 {
 	const char *code, *reason;
 	uint16_t scode = api_status(err, &code, &reason);
@@ -139,6 +189,7 @@ static void error_send(struct http_conn *conn, int err, const char *field,
 	if (!mb)
 		return;
 
+	count(api, scode);
 	if (mbuf_printf(mb, "{\"error\":{\"code\":\"%s\"", code) ||
 	    (field && mbuf_printf(mb, ",\"field\":\"%H\"", json_str, field)) ||
 	    mbuf_printf(mb, ",\"message\":\"%H\"}}", json_str, msg))
@@ -168,7 +219,7 @@ void api_error(struct api_req *req, int err, const char *field,
 	(void)re_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	error_send(req->conn, err, field, req->hdrs, msg);
+	error_send(req->api, req->conn, err, field, req->hdrs, msg);
 }
 
 
@@ -217,6 +268,54 @@ static bool path_match(const char *pattern, const struct pl *path,
 }
 
 
+/* Compare in time independent of where the strings differ */
+static bool token_equal(const struct pl *got, const char *want)
+{
+	size_t n = strlen(want);
+	uint8_t diff = got->l != n;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (uint8_t)(i < got->l ? got->p[i] : 0) ^ (uint8_t)want[i];
+
+	return diff == 0;
+}
+
+
+/* RFC 6750 2.1: Authorization: Bearer TOKEN */
+static bool authorized(const struct api_req *req,
+		       const struct api_route *r)
+{
+	const struct config *cfg = req->api->cfg;
+	const struct http_hdr *hdr;
+	struct pl scheme, token;
+
+	if (!cfg->api_token[0] || (r->public_health && cfg->api_public_health))
+		return true;
+
+	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
+	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[^ ]+ [^ ]+",
+			     &scheme, &token) ||
+	    pl_strcasecmp(&scheme, "Bearer"))
+		return false;
+
+	return token_equal(&token, cfg->api_token);
+}
+
+
+static void run(struct api_req *req, const struct api_route *r)
+{
+	if (!authorized(req, r)) {
+		/* RFC 6750 3 */
+		req->hdrs = "WWW-Authenticate: Bearer realm=\"chorus\"\r\n";
+		api_error(req, EACCES, NULL, "a valid bearer token is "
+			  "required");
+		return;
+	}
+
+	r->h(req);
+}
+
+
 static void dispatch(struct api_req *req)
 {
 	char allow[64] = "";
@@ -226,11 +325,12 @@ static void dispatch(struct api_req *req)
 	for (size_t i = 0; i < api_routes_count; i++) {
 		const struct api_route *r = &api_routes[i];
 
+		memset(req->params, 0, sizeof(req->params));
 		if (!path_match(r->pattern, &req->msg->path, req))
 			continue;
 
 		if (!pl_strcmp(&req->msg->met, r->method)) {
-			r->h(req);
+			run(req, r);
 			return;
 		}
 
@@ -273,6 +373,102 @@ static void destructor(void *arg)
 	struct api *api = arg;
 
 	mem_deref(api->sock);
+	mem_deref(api->events);
+}
+
+
+/**
+ * Look up a query parameter (?key=value&...); values are not decoded, as
+ * every value we take is plain ASCII
+ *
+ * @return true if key is present (val set, possibly empty)
+ */
+bool api_query(const struct api_req *req, const char *key, char *val,
+	       size_t sz)
+{
+	struct pl q = req->msg->prm, k, v;
+
+	if (q.l && *q.p == '?')
+		pl_advance(&q, 1);
+
+	while (q.l) {
+		struct pl item = q;
+		const char *amp = pl_strchr(&q, '&');
+
+		if (amp) {
+			item.l = (size_t)(amp - q.p);
+			pl_advance(&q, item.l + 1);
+		}
+		else {
+			q.l = 0;
+		}
+
+		if (re_regex(item.p, item.l, "[^=]+=[^]*", &k, &v)) {
+			k = item;
+			v = pl_null;
+		}
+
+		if (!pl_strcmp(&k, key)) {
+			if (v.l >= sz)
+				return false;
+			pl_strcpy(&v, val, sz);
+			if (!v.l)
+				val[0] = '\0';
+			return true;
+		}
+	}
+
+	return false;
+}
+
+
+void api_events(struct api_req *req)
+{
+	if (!events_get(req, req->api->events))
+		count(req->api, 200);
+}
+
+
+struct sipd *api_sipd(const struct api *api)
+{
+	return api->sipd;
+}
+
+
+bool api_ready(const struct api *api)
+{
+	return api->ready;
+}
+
+
+void api_set_ready(struct api *api, bool ready)
+{
+	if (api)
+		api->ready = ready;
+}
+
+
+void api_event(struct api *api, int ev, const struct room *room,
+	       const struct part *part, const char *reason)
+{
+	if (api)
+		events_publish(api->events, ev, room, part, reason);
+}
+
+
+/* chorus_api_requests_total{status="..."} lines */
+int api_metrics_requests(struct re_printf *pf, const struct api *api)
+{
+	int err = 0;
+
+	for (unsigned s = STATUS_MIN; s <= STATUS_MAX && !err; s++) {
+		if (api->requests[s])
+			err = re_hprintf(pf, "chorus_api_requests_total"
+					 "{status=\"%u\"} %llu\n", s,
+					 (unsigned long long)api->requests[s]);
+	}
+
+	return err;
 }
 
 
@@ -282,7 +478,7 @@ static void destructor(void *arg)
  * @return 0 or errno (EADDRINUSE if the port is taken)
  */
 int api_alloc(struct api **apip, const struct config *cfg,
-	      struct rooms *rooms)
+	      struct rooms *rooms, struct sipd *sipd)
 {
 	struct api *api;
 	int err;
@@ -293,8 +489,11 @@ int api_alloc(struct api **apip, const struct config *cfg,
 
 	api->cfg = cfg;
 	api->rooms = rooms;
+	api->sipd = sipd;
 
-	err = http_listen(&api->sock, &cfg->http, http_handler, api);
+	err = events_alloc(&api->events);
+	if (!err)
+		err = http_listen(&api->sock, &cfg->http, http_handler, api);
 	if (err)
 		mem_deref(api);
 	else

@@ -1,210 +1,203 @@
 /**
- * @file room_routes.c  /v1/rooms and /v1/rooms/{name}/participants
+ * @file room_routes.c  /v1/rooms and /v1/rooms/{name}
  */
+#include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "../mixer/mixer.h"
 #include "../server/codec.h"
 #include "../server/cfg.h"
-#include "../server/log.h"
 #include "../server/sdpneg.h"
 #include "../server/room.h"
 #include "../server/part.h"
 #include "api.h"
 
-/* A writable room field: name, JSON type, range */
-struct field {
-	const char *name;
-	enum odict_type type;
-	int64_t min;
-	int64_t max;
-};
-
-static const struct field room_fields[] = {
-	{"name",             ODICT_STRING, 1, ROOM_NAME_MAX},
-	{"max_participants", ODICT_INT,    1, 100000},
-	{"talkers_max",      ODICT_INT,    0, 256},
+enum {
+	PAGE_DEFAULT = 100,
+	PAGE_MAX = 1000,
 };
 
 
 static int room_json(struct re_printf *pf, const struct room *room)
 {
 	return re_hprintf(pf, "{\"name\":\"%s\",\"max_participants\":%u,"
+			  "\"locked\":%s,\"persistent\":%s,"
 			  "\"talkers_max\":%u,\"sample_rate\":%u,"
-			  "\"participant_count\":%u,\"created_at\":\"%H\","
+			  "\"created_at\":\"%H\",\"participant_count\":%u,"
 			  "\"stats\":{\"encodes_per_tick\":%u,"
-			  "\"talkers\":%u}}",
+			  "\"talkers\":%u,\"tick_us\":%llu}}",
 			  room->name, room->prm.max_participants,
+			  room->prm.locked ? "true" : "false",
+			  room->prm.persistent ? "true" : "false",
 			  room->prm.talkers_max, ROOM_SRATE,
-			  room_part_count(room), json_time, &room->created_at,
-			  room->encodes_tick, room->talkers_tick);
+			  json_time, &room->created_at,
+			  room_part_count(room), room->encodes_tick,
+			  room->talkers_tick,
+			  (unsigned long long)(room->tick_ns_last / 1000));
 }
 
 
-static int part_json(struct re_printf *pf, const struct part *p)
+static void prm_apply(struct room_prm *prm, const struct odict *od)
 {
-	const char *codec = p->media.codec ? p->media.codec->name : "";
-	const char *state = p->state == PART_JOINED ? "joined" : "joining";
+	const struct odict_entry *e;
 
-	return re_hprintf(pf, "{\"id\":%llu,\"uri\":\"%H\","
-			  "\"display_name\":\"%H\",\"codec\":\"%s\","
-			  "\"state\":\"%s\",\"joined_at\":\"%H\","
-			  "\"remote_address\":\"%J\",\"ptime\":%u,"
-			  "\"packets_in\":%llu,\"packets_out\":%llu}",
-			  (unsigned long long)p->id, json_str, p->uri,
-			  json_str, p->display_name, codec, state, json_time,
-			  &p->joined_at, &p->media.raddr, p->media.ptime,
-			  (unsigned long long)p->stats.pkts_in,
-			  (unsigned long long)p->stats.pkts_out);
-}
-
-
-static const struct field *field_find(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(room_fields); i++) {
-		if (!strcmp(room_fields[i].name, name))
-			return &room_fields[i];
-	}
-
-	return NULL;
-}
-
-
-/* Check every key against the field table: known, right type, in range */
-static bool fields_valid(struct api_req *req, const struct odict *od)
-{
-	for (struct le *le = od->lst.head; le; le = le->next) {
-		const struct odict_entry *e = le->data;
-		const struct field *f = field_find(e->key);
-
-		if (!f) {
-			api_error(req, EINVAL, e->key, "unknown field");
-			return false;
-		}
-
-		if (e->type != f->type) {
-			api_error(req, EINVAL, e->key, "must be a%s",
-				  f->type == ODICT_INT ? "n integer" :
-				  " string");
-			return false;
-		}
-
-		if (f->type == ODICT_INT &&
-		    (e->u.integer < f->min || e->u.integer > f->max)) {
-			api_error(req, EINVAL, e->key,
-				  "must be from %lld to %lld",
-				  (long long)f->min, (long long)f->max);
-			return false;
-		}
-	}
-
-	return true;
-}
-
-
-static void body_error(struct api_req *req, int err, const char *field)
-{
-	switch (err) {
-
-	case ENOTSUP:
-		api_error(req, err, NULL, "Content-Type must be "
-			  "application/json");
-		break;
-
-	case EFBIG:
-		api_error(req, err, NULL, "body larger than %u bytes",
-			  API_BODY_MAX);
-		break;
-
-	case EINVAL:
-		api_error(req, err, field, "field given twice");
-		break;
-
-	default:
-		api_error(req, EBADMSG, NULL, "body must be one JSON object");
-		break;
-	}
+	if ((e = odict_lookup(od, "max_participants")))
+		prm->max_participants = (uint32_t)e->u.integer;
+	if ((e = odict_lookup(od, "talkers_max")))
+		prm->talkers_max = (uint32_t)e->u.integer;
+	if ((e = odict_lookup(od, "locked")))
+		prm->locked = e->u.boolean;
+	if ((e = odict_lookup(od, "persistent")))
+		prm->persistent = e->u.boolean;
 }
 
 
 void api_rooms_post(struct api_req *req)
 {
 	struct room_prm prm;
-	struct odict *od = NULL;
-	const struct odict_entry *e;
+	struct odict *od;
 	struct room *room;
-	char field[64] = "";
+	const char *name;
+	char loc[128];
 	int err;
 
-	err = json_body(&od, req->msg, field, sizeof(field));
-	if (err) {
-		body_error(req, err, field);
+	od = api_body_fields(req, schema_room, schema_room_count, false);
+	if (!od)
 		return;
-	}
 
-	if (!fields_valid(req, od))
-		goto out;
-
-	e = odict_lookup(od, "name");
-	if (!e) {
+	name = odict_string(od, "name");
+	if (!name) {
 		api_error(req, EINVAL, "name", "required");
 		goto out;
 	}
 
-	if (!rooms_name_valid(e->u.str)) {
+	if (!rooms_name_valid(name)) {
 		api_error(req, EINVAL, "name", "must be 1-%u characters of "
 			  "A-Z a-z 0-9 . _ -", ROOM_NAME_MAX);
 		goto out;
 	}
 
 	rooms_default_prm(req->rooms, &prm);
-	if ((e = odict_lookup(od, "max_participants")))
-		prm.max_participants = (uint32_t)e->u.integer;
-	if ((e = odict_lookup(od, "talkers_max")))
-		prm.talkers_max = (uint32_t)e->u.integer;
+	prm_apply(&prm, od);
 
-	err = rooms_create(req->rooms, odict_string(od, "name"), &prm, &room);
-	if (err) {
-		api_error(req, err, "name", err == EEXIST ?
-			  "room exists" : "cannot create room: %m", err);
+	err = rooms_create(req->rooms, name, &prm, &room);
+	if (err == EEXIST) {
+		api_error(req, err, "name", "a room named '%s' exists", name);
+		goto out;
+	}
+	else if (err) {
+		api_error(req, EIO, NULL, "cannot create room: %m", err);
 		goto out;
 	}
 
-	{
-		char loc[128];
-
-		re_snprintf(loc, sizeof(loc), "Location: /v1/rooms/%s\r\n",
-			    room->name);
-		req->hdrs = loc;
-		api_reply(req, 201, "%H", room_json, room);
-		req->hdrs = NULL;
-	}
+	re_snprintf(loc, sizeof(loc), "Location: /v1/rooms/%s\r\n", name);
+	req->hdrs = loc;
+	api_reply(req, 201, "%H", room_json, room);
 
  out:
 	mem_deref(od);
 }
 
 
-static int rooms_array(struct re_printf *pf, const struct list *lst)
+static int name_cmp(const void *a, const void *b)
+{
+	const struct room *const *ra = a, *const *rb = b;
+
+	return strcmp((*ra)->name, (*rb)->name);
+}
+
+
+struct page {
+	struct room **v;
+	size_t n;
+};
+
+
+static int page_json(struct re_printf *pf, const struct page *pg)
 {
 	int err = 0;
 
-	for (struct le *le = list_head(lst); le && !err; le = le->next)
-		err = re_hprintf(pf, "%s%H", le == list_head(lst) ? "" : ",",
-				 room_json, le->data);
+	for (size_t i = 0; i < pg->n && !err; i++)
+		err = re_hprintf(pf, "%s%H", i ? "," : "", room_json,
+				 pg->v[i]);
 
 	return err;
 }
 
 
-void api_rooms_list(struct api_req *req)
+/* ?limit=N (1-1000) and ?cursor=NAME: the page after NAME, by name */
+static bool page_args(struct api_req *req, size_t *limit, char *cursor,
+		      size_t sz)
 {
-	api_reply(req, 200, "{\"rooms\":[%H]}", rooms_array,
-		  rooms_list(req->rooms));
+	char buf[16];
+
+	*limit = PAGE_DEFAULT;
+	cursor[0] = '\0';
+
+	if (api_query(req, "limit", buf, sizeof(buf))) {
+		char *end;
+		unsigned long v = strtoul(buf, &end, 10);
+
+		if (!buf[0] || *end || v < 1 || v > PAGE_MAX) {
+			api_error(req, EINVAL, "limit", "must be 1 to %u",
+				  PAGE_MAX);
+			return false;
+		}
+		*limit = v;
+	}
+
+	if (api_query(req, "cursor", cursor, sz) &&
+	    !rooms_name_valid(cursor)) {
+		api_error(req, EINVAL, "cursor", "not a cursor from this API");
+		return false;
+	}
+
+	return true;
 }
 
 
-static struct room *room_or_404(struct api_req *req)
+void api_rooms_list(struct api_req *req)
+{
+	const struct list *lst = rooms_list(req->rooms);
+	char cursor[ROOM_NAME_MAX + 1];
+	struct page pg = {NULL, 0};
+	size_t limit, n = list_count(lst), first = 0;
+	struct le *le;
+
+	if (!page_args(req, &limit, cursor, sizeof(cursor)))
+		return;
+
+	pg.v = mem_zalloc((n ? n : 1) * sizeof(*pg.v), NULL);
+	if (!pg.v) {
+		api_error(req, ENOMEM, NULL, "out of memory");
+		return;
+	}
+
+	for (le = list_head(lst); le; le = le->next)
+		pg.v[pg.n++] = le->data;
+
+	qsort(pg.v, pg.n, sizeof(*pg.v), name_cmp);
+
+	while (cursor[0] && first < pg.n &&
+	       strcmp(pg.v[first]->name, cursor) <= 0)
+		first++;
+
+	n = pg.n - first < limit ? pg.n - first : limit;
+	{
+		struct page out = {pg.v + first, n};
+		bool more = first + n < pg.n;
+
+		api_reply(req, 200, "{\"rooms\":[%H],\"next_cursor\":%s%s%s}",
+			  page_json, &out, more ? "\"" : "",
+			  more ? out.v[n - 1]->name : "null",
+			  more ? "\"" : "");
+	}
+
+	mem_deref(pg.v);
+}
+
+
+struct room *api_room_or_404(struct api_req *req)
 {
 	struct room *room = rooms_find(req->rooms, req->params[0]);
 
@@ -218,48 +211,50 @@ static struct room *room_or_404(struct api_req *req)
 
 void api_room_get(struct api_req *req)
 {
-	struct room *room = room_or_404(req);
+	struct room *room = api_room_or_404(req);
 
 	if (room)
 		api_reply(req, 200, "%H", room_json, room);
 }
 
 
-void api_room_delete(struct api_req *req)
+void api_room_patch(struct api_req *req)
 {
-	if (!room_or_404(req))
+	struct room *room = api_room_or_404(req);
+	struct room_prm prm;
+	struct odict *od;
+	int err;
+
+	if (!room)
 		return;
 
-	(void)rooms_delete(req->rooms, req->params[0]);
-	api_reply_empty(req, 204);
+	od = api_body_fields(req, schema_room, schema_room_count, true);
+	if (!od)
+		return;
+
+	prm = room->prm;
+	prm_apply(&prm, od);
+
+	err = rooms_update(req->rooms, room, &prm);
+	if (err)
+		api_error(req, EIO, NULL, "cannot save the room: %m", err);
+	else
+		api_reply(req, 200, "%H", room_json, room);
+
+	mem_deref(od);
 }
 
 
-static int parts_array(struct re_printf *pf, const struct list *lst)
+void api_room_delete(struct api_req *req)
 {
-	int err = 0;
+	int err;
 
-	for (struct le *le = list_head(lst); le && !err; le = le->next)
-		err = re_hprintf(pf, "%s%H", le == list_head(lst) ? "" : ",",
-				 part_json, le->data);
+	if (!api_room_or_404(req))
+		return;
 
-	return err;
-}
-
-
-void api_parts_list(struct api_req *req)
-{
-	struct room *room = room_or_404(req);
-
-	if (room)
-		api_reply(req, 200, "{\"participants\":[%H]}", parts_array,
-			  &room->parts);
-}
-
-
-void api_healthz(struct api_req *req)
-{
-	api_reply(req, 200, "{\"status\":\"ok\",\"rooms\":%u,"
-		  "\"participants\":%u}", list_count(rooms_list(req->rooms)),
-		  rooms_part_count(req->rooms));
+	err = rooms_delete(req->rooms, req->params[0]);
+	if (err)
+		api_error(req, EIO, NULL, "cannot delete the room: %m", err);
+	else
+		api_reply_empty(req, 204);
 }

@@ -179,6 +179,27 @@ static int opt_log_level(struct config *cfg, const char *val)
 }
 
 
+static int opt_api_token(struct config *cfg, const char *val)
+{
+	size_t n = strlen(val);
+
+	/* RFC 6750 2.1: b64token characters only */
+	if (n < 16 || n >= sizeof(cfg->api_token) ||
+	    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789-._~+/=") != n)
+		return EINVAL;
+
+	str_ncpy(cfg->api_token, val, sizeof(cfg->api_token));
+	return 0;
+}
+
+
+static int opt_api_public_health(struct config *cfg, const char *val)
+{
+	return parse_bool(&cfg->api_public_health, val);
+}
+
+
 static const struct cfg_opt opts[] = {
 	{"sip", opt_sip, "ADDR:PORT",
 	 "SIP listen address, UDP and TCP (0.0.0.0:5060)"},
@@ -203,6 +224,11 @@ static const struct cfg_opt opts[] = {
 	 "default number of talkers mixed in a room, 0 = all (3)"},
 	{"log_level", opt_log_level, "LEVEL",
 	 "debug, info, warn or error (info)"},
+	{"api_token", opt_api_token, "TOKEN",
+	 "bearer token the API requires, 16-127 characters (none; then the"
+	 " API binds to loopback only)"},
+	{"api_public_health", opt_api_public_health, "yes|no",
+	 "/healthz, /readyz and /metrics answer without the token (yes)"},
 };
 
 
@@ -255,6 +281,7 @@ static void defaults(struct config *cfg)
 	cfg->max_participants = 100;
 	cfg->talkers_max = 3;
 	cfg->log_level = LOG_INFO;
+	cfg->api_public_health = true;
 }
 
 
@@ -442,7 +469,19 @@ enum cfg_result cfg_load(struct config *cfg, int argc, char *const argv[],
 	if (load_env(cfg, err, errsz))
 		return CFG_ERROR;
 
-	return load_flags(cfg, argc, argv, false, err, errsz);
+	r = load_flags(cfg, argc, argv, false, err, errsz);
+	if (r != CFG_OK)
+		return r;
+
+	/* an open API on a network address would let anyone run rooms */
+	if (!cfg->api_token[0] && !sa_is_loopback(&cfg->http)) {
+		re_snprintf(err, errsz, "refusing to serve the API on %J "
+			    "without a token: set api_token (CHORUS_API_TOKEN)"
+			    " or bind it to loopback", &cfg->http);
+		return CFG_ERROR;
+	}
+
+	return CFG_OK;
 }
 
 

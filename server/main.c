@@ -19,6 +19,7 @@
 #include "room.h"
 #include "part.h"
 #include "sipd.h"
+#include "store.h"
 #include "tick.h"
 
 enum {
@@ -102,9 +103,10 @@ static void signal_handler(int sig)
 	log_info("signal %d: hanging up %u participants", sig,
 		 rooms_part_count(app.rooms));
 
+	/* the API stays up (not ready) so event streams see everyone go */
 	app.tick = mem_deref(app.tick);
 	tmr_cancel(&app.tmr_sweep);
-	app.api = mem_deref(app.api);
+	api_set_ready(app.api, false);
 	rooms_close_all(app.rooms);
 
 	tmr_start(&app.tmr_exit, SHUTDOWN_WAIT_MS, exit_now, NULL);
@@ -130,6 +132,24 @@ static void advertise_pick(struct config *cfg)
 }
 
 
+static void event_handler(enum room_event ev, const struct room *room,
+			  const struct part *part, const char *reason,
+			  void *arg)
+{
+	struct app *a = arg;
+
+	api_event(a->api, ev, room, part, reason);
+}
+
+
+static int change_handler(const struct rooms *mgr, void *arg)
+{
+	struct app *a = arg;
+
+	return store_save(mgr, a->cfg.data_dir);
+}
+
+
 static int start(struct app *a)
 {
 	struct config *cfg = &a->cfg;
@@ -145,6 +165,15 @@ static int start(struct app *a)
 	if (err)
 		return err;
 
+	err = store_load(a->rooms, cfg->data_dir);
+	if (err) {
+		log_error("cannot read persistent rooms in %s: %m",
+			  cfg->data_dir, err);
+		return err;
+	}
+
+	rooms_set_handlers(a->rooms, event_handler, change_handler, a);
+
 	err = sipd_alloc(&a->sipd, cfg, a->rooms);
 	if (err) {
 		log_error("cannot listen for SIP on %J (UDP and TCP): %m",
@@ -152,7 +181,7 @@ static int start(struct app *a)
 		return err;
 	}
 
-	err = api_alloc(&a->api, cfg, a->rooms);
+	err = api_alloc(&a->api, cfg, a->rooms, a->sipd);
 	if (err) {
 		log_error("cannot listen for HTTP on %J: %m", &cfg->http, err);
 		return err;
@@ -165,6 +194,7 @@ static int start(struct app *a)
 	}
 
 	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
+	api_set_ready(a->api, true);
 
 	log_info("chorusd listening: SIP %J (udp, tcp), HTTP %J, RTP %u-%u, "
 		 "advertising %j, mixer %s", &cfg->sip, &cfg->http,

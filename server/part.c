@@ -5,6 +5,7 @@
  * that keeps itself alive ("the call"); part_hangup() drops it, whichever
  * side ends the call. Runs on the main thread.
  */
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #include <re.h>
@@ -53,14 +54,21 @@ static uint64_t unix_ms(void)
  */
 void part_hangup(struct part *p, const char *reason)
 {
+	struct rooms_stats *st;
+
 	if (!p || p->state == PART_LEFT)
 		return;
 
-	p->state = PART_LEFT;
 	log_info("participant %llu (%s) left room %s: %s",
 		 (unsigned long long)p->id, p->uri, p->room->name, reason);
 
 	list_unlink(&p->le);
+	st = rooms_stats(p->room->mgr);
+	st->pkts_in_gone += p->stats.pkts_in;
+	st->pkts_out_gone += p->stats.pkts_out;
+	st->lost_gone += part_lost(p);
+	rooms_event(p->room->mgr, EV_PART_LEFT, p->room, p, reason);
+	p->state = PART_LEFT;
 
 	/* libre sends the BYE (RFC 3261 15.1.1) when the dialog is up and
 	 * the peer has not ended it */
@@ -118,9 +126,18 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 static void estab_handler(const struct sip_msg *msg, void *arg)
 {
 	struct part *p = arg;
+	enum part_state was = p->state;
 
-	if (p->state == PART_JOINING)
-		p->state = PART_JOINED;
+	if (was != PART_JOINING && was != PART_RINGING)
+		return;
+
+	p->state = PART_JOINED;
+	if (was == PART_RINGING) {
+		log_info("participant %llu (%s) answered: in room %s",
+			 (unsigned long long)p->id, p->uri, p->room->name);
+		rooms_stats(p->room->mgr)->joins++;
+		rooms_event(p->room->mgr, EV_PART_JOINED, p->room, p, NULL);
+	}
 }
 
 
@@ -129,10 +146,11 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 	struct part *p = arg;
 	char reason[64];
 
-	/* libre reports the peer's BYE as ECONNRESET: a normal hang-up */
-	if (err == ECONNRESET || !err)
+	/* libre reports the peer's BYE as ECONNRESET: a normal hang-up;
+	 * a dial-out that fails ends with the callee's final response */
+	if (err == ECONNRESET || (!err && !msg))
 		str_ncpy(reason, "hung up", sizeof(reason));
-	else if (msg)
+	else if (msg && msg->scode)
 		re_snprintf(reason, sizeof(reason), "%u %r", msg->scode,
 			    &msg->reason);
 	else
@@ -151,6 +169,39 @@ static void identity_from(struct part *p, const struct sip_msg *msg)
 	if (pl_isset(&msg->from.dname))
 		pl_strcpy(&msg->from.dname, p->display_name,
 			  sizeof(p->display_name));
+}
+
+
+/* What both directions share: id, room, RTP ports, SDP state */
+static int part_new(struct part **pp, struct room *room,
+		    const struct config *cfg)
+{
+	struct part *p;
+	int err;
+
+	p = mem_zalloc(sizeof(*p), destructor);
+	if (!p)
+		return ENOMEM;
+
+	p->id = rooms_next_part_id(room->mgr);
+	p->room = mem_ref(room);
+	p->joined_at = unix_ms();
+	mixer_chan_init(&p->chan);
+
+	err = part_rtp_alloc(p, cfg);
+	if (err)
+		goto out;
+
+	err = sdpneg_alloc(&p->neg, &cfg->advertise,
+			   sa_port(rtp_local(p->rtp)));
+
+ out:
+	if (err)
+		mem_deref(p);
+	else
+		*pp = p;
+
+	return err;
 }
 
 
@@ -177,24 +228,12 @@ int part_accept(struct part **pp, struct room *room,
 	struct part *p;
 	int err;
 
-	p = mem_zalloc(sizeof(*p), destructor);
-	if (!p)
-		return ENOMEM;
+	err = part_new(&p, room, cfg);
+	if (err)
+		return err;
 
-	p->id = rooms_next_part_id(room->mgr);
-	p->room = mem_ref(room);
-	p->joined_at = unix_ms();
-	mixer_chan_init(&p->chan);
+	p->state = PART_JOINING;
 	identity_from(p, msg);
-
-	err = part_rtp_alloc(p, cfg);
-	if (err)
-		goto out;
-
-	err = sdpneg_alloc(&p->neg, &cfg->advertise,
-			   sa_port(rtp_local(p->rtp)));
-	if (err)
-		goto out;
 
 	if (has_offer) {
 		err = sdpneg_answer(p->neg, msg->mb, &desc, &res);
@@ -207,7 +246,8 @@ int part_accept(struct part **pp, struct room *room,
 	if (err)
 		goto out;
 
-	sipd_contact(contact, sizeof(contact), room->name, msg, cfg);
+	sipd_contact(contact, sizeof(contact), room->name, &msg->dst,
+		     msg->tp, cfg);
 
 	err = sipsess_accept(&p->sess, sock, msg, 200, "OK", contact,
 			     "application/sdp", desc, NULL, NULL, false,
@@ -218,18 +258,122 @@ int part_accept(struct part **pp, struct room *room,
 		goto out;
 
 	room_add_part(room, p);
+	rooms_stats(room->mgr)->joins++;
 	log_info("participant %llu (%s \"%s\") joined room %s: %s/%u ptime %u",
 		 (unsigned long long)p->id, p->uri, p->display_name,
 		 room->name, has_offer ? res.codec->name : "(late offer)",
 		 has_offer ? res.pt : 0, has_offer ? res.ptime : 0);
+	rooms_event(room->mgr, EV_PART_JOINED, room, p, NULL);
 
  out:
 	mem_deref(desc);
 	if (err)
 		mem_deref(p);  /* no session was made: the caller replies */
-	else {
+	else
 		*pp = p;
-	}
 
 	return err;
+}
+
+
+/* 18x: nothing to do; early media is not mixed */
+static void progress_handler(const struct sip_msg *msg, void *arg)
+{
+	struct part *p = arg;
+
+	log_debug("participant %llu: %u %r", (unsigned long long)p->id,
+		  msg->scode, &msg->reason);
+}
+
+
+/**
+ * Call out to uri and put the callee into the room when they answer
+ *
+ * @param pp    Set to the participant (state PART_RINGING) on success
+ * @param room  Room the callee joins
+ * @param sock  SIP session socket
+ * @param uri   SIP URI to call
+ * @param cfg   Configuration
+ *
+ * @return 0 (the INVITE is on its way) or errno; a call that fails later
+ *         leaves with the callee's SIP status as its reason
+ */
+int part_connect(struct part **pp, struct room *room,
+		 struct sipsess_sock *sock, const char *uri,
+		 const struct config *cfg)
+{
+	struct mbuf *offer = NULL;
+	char from[160], contact[160];
+	struct part *p;
+	int err;
+
+	err = part_new(&p, room, cfg);
+	if (err)
+		return err;
+
+	p->state = PART_RINGING;
+	p->dialout = true;
+	str_ncpy(p->uri, uri, sizeof(p->uri));
+
+	err = sdpneg_offer(p->neg, &offer);
+	if (err)
+		goto out;
+
+	re_snprintf(from, sizeof(from), "sip:%s@%j", room->name,
+		    &cfg->advertise);
+	sipd_contact(contact, sizeof(contact), room->name, &cfg->sip,
+		     SIP_TRANSP_UDP, cfg);
+
+	err = sipsess_connect(&p->sess, sock, uri, room->name, from, contact,
+			      NULL, 0, "application/sdp", offer, NULL, NULL,
+			      false, offer_handler, answer_handler,
+			      progress_handler, estab_handler, NULL, NULL,
+			      close_handler, p, "Allow: %s\r\n",
+			      sipcheck_allow);
+	if (err)
+		goto out;
+
+	room_add_part(room, p);
+	log_info("participant %llu: calling %s into room %s",
+		 (unsigned long long)p->id, uri, room->name);
+
+ out:
+	mem_deref(offer);
+	if (err)
+		mem_deref(p);
+	else
+		*pp = p;
+
+	return err;
+}
+
+
+/**
+ * Apply API controls: mute, deafen, input gain. Emits participant.updated.
+ */
+void part_control(struct part *p, const struct part_ctl *ctl)
+{
+	if (ctl->muted >= 0)
+		p->muted = ctl->muted;
+	if (ctl->deaf >= 0)
+		p->deaf = ctl->deaf;
+	if (ctl->set_gain) {
+		p->gain_db = ctl->gain_db;
+		p->chan.gain_q12 = (int32_t)(MIXER_GAIN_UNITY *
+					     pow(10.0, ctl->gain_db / 20.0) +
+					     0.5);
+	}
+
+	rooms_event(p->room->mgr, EV_PART_UPDATED, p->room, p, NULL);
+}
+
+
+const char *part_state_name(enum part_state st)
+{
+	switch (st) {
+	case PART_RINGING: return "ringing";
+	case PART_JOINING: return "joining";
+	case PART_JOINED:  return "joined";
+	default:           return "left";
+	}
 }

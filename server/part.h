@@ -3,7 +3,8 @@
  */
 
 enum part_state {
-	PART_JOINING = 0,   /* 200 OK sent, waiting for ACK */
+	PART_RINGING = 0,   /* dial-out: INVITE sent         */
+	PART_JOINING,       /* 200 OK sent, waiting for ACK */
 	PART_JOINED,        /* in the call                  */
 	PART_LEFT,          /* hung up, being freed         */
 };
@@ -45,12 +46,30 @@ struct part {
 	struct part_stats stats;
 	bool muted;
 	bool deaf;
+	bool talking;                 /* in the mixer's talker set        */
+	bool dialout;                 /* we called them                   */
+	double gain_db;               /* input gain [dB]                  */
+	uint32_t rx_ssrc;             /* SSRC of the audio we receive     */
+};
+
+struct part_ctl {
+	int muted;                    /* -1 = leave as is, else 0/1       */
+	int deaf;                     /* -1 = leave as is, else 0/1       */
+	bool set_gain;
+	double gain_db;               /* [dB], -60..+20                   */
 };
 
 int  part_accept(struct part **pp, struct room *room,
 		 struct sipsess_sock *sock, const struct sip_msg *msg,
 		 const struct config *cfg);
+int  part_connect(struct part **pp, struct room *room,
+		  struct sipsess_sock *sock, const char *uri,
+		  const struct config *cfg);
 void part_hangup(struct part *p, const char *reason);
+void part_control(struct part *p, const struct part_ctl *ctl);
+const char *part_state_name(enum part_state st);
+uint64_t part_lost(const struct part *p);
+uint32_t part_jitter_us(const struct part *p);
 bool part_pull(struct part *p);
 void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur);
 bool part_hears(const struct part *p);

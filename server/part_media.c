@@ -48,6 +48,7 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 
 	p->stats.pkts_in++;
 	p->stats.bytes_in += mbuf_get_left(mb);
+	p->rx_ssrc = hdr->ssrc;
 
 	/* symmetric RTP: answer where the packets come from, so a caller
 	 * behind NAT hears us (RFC 4961) */
@@ -276,4 +277,29 @@ void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s)
 
 	if (now - p->last_rx > (uint64_t)timeout_s * 1000)
 		part_hangup(p, "rtp timeout");
+}
+
+
+/* Packets lost on the way to us (RFC 3550 A.3), as libre counts them */
+uint64_t part_lost(const struct part *p)
+{
+	struct rtcp_stats st;
+
+	if (!p->rx_ssrc || rtcp_stats(p->rtp, p->rx_ssrc, &st) ||
+	    st.rx.lost < 0)
+		return 0;
+
+	return (uint64_t)st.rx.lost;
+}
+
+
+/* Interarrival jitter of the audio we receive (RFC 3550 A.8) [us] */
+uint32_t part_jitter_us(const struct part *p)
+{
+	struct rtcp_stats st;
+
+	if (!p->rx_ssrc || rtcp_stats(p->rtp, p->rx_ssrc, &st))
+		return 0;
+
+	return st.rx.jit;
 }

@@ -7,6 +7,7 @@
  * one encode of it: that is what keeps a room of many listeners cheap.
  */
 #include <string.h>
+#include <time.h>
 #include <re.h>
 #include "../mixer/mixer.h"
 #include "codec.h"
@@ -88,6 +89,15 @@ static void grp_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
 }
 
 
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+
 static void part_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
 {
 	part_send(arg, pl, len, dur);
@@ -122,6 +132,7 @@ static void send_shared(struct room *room, struct part *p,
  */
 void room_tick(struct room *room)
 {
+	uint64_t t0 = clock_ns();
 	struct mixer_chan *chv[512];
 	struct mixer_chan **chans = chv;
 	const int16_t *shared;
@@ -156,6 +167,12 @@ void room_tick(struct room *room)
 	for (le = room->parts.head; le; le = le->next) {
 		struct part *p = le->data;
 
+		if (p->chan.talker != p->talking) {
+			p->talking = p->chan.talker;
+			rooms_event(room->mgr, p->talking ? EV_PART_TALKING :
+				    EV_PART_SILENT, room, p, NULL);
+		}
+
 		if (!p->chan.out)
 			continue;
 
@@ -173,6 +190,9 @@ void room_tick(struct room *room)
 	room->ticks++;
 	if (chans != chv)
 		mem_deref(chans);
+	room->tick_ns_last = clock_ns() - t0;
+	rooms_tick_observe(room->mgr, room->tick_ns_last,
+			   room->encodes_tick);
 }
 
 

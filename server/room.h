@@ -8,6 +8,9 @@
 
 struct mixer;
 struct part;
+struct room;
+struct rooms;
+struct config;
 
 enum {
 	ROOM_NAME_MAX = 64,                       /* [chars] */
@@ -18,7 +21,27 @@ enum {
 struct room_prm {
 	uint32_t max_participants;
 	uint32_t talkers_max;        /* 0 = all */
+	bool locked;                 /* new callers get 403          */
+	bool persistent;             /* survives a restart           */
 };
+
+/* What happened, for the event stream (api/events.c) */
+enum room_event {
+	EV_ROOM_CREATED = 0,
+	EV_ROOM_UPDATED,
+	EV_ROOM_DELETED,
+	EV_PART_JOINED,
+	EV_PART_LEFT,
+	EV_PART_UPDATED,
+	EV_PART_TALKING,
+	EV_PART_SILENT,
+	EV_COUNT
+};
+
+typedef void (rooms_event_h)(enum room_event ev, const struct room *room,
+			     const struct part *part, const char *reason,
+			     void *arg);
+typedef int (rooms_change_h)(const struct rooms *mgr, void *arg);
 
 struct room {
 	struct le le;                /* in the manager's list            */
@@ -26,6 +49,7 @@ struct room {
 	char name[ROOM_NAME_MAX + 1];
 	struct room_prm prm;
 	uint64_t created_at;         /* [unix ms]                        */
+	uint64_t tick_ns_last;       /* duration of the last tick [ns]   */
 	struct list parts;           /* struct part, not owned           */
 	struct mixer *mix;
 	struct list grps;            /* shared encoders (struct encgrp)  */
@@ -35,11 +59,39 @@ struct room {
 	bool closing;                /* being deleted                    */
 };
 
-struct rooms;
+enum {
+	TICK_BUCKETS = 9,
+};
+
+/* Counters for /metrics; written on the main thread only */
+struct rooms_stats {
+	uint64_t ticks;                      /* room ticks run            */
+	uint64_t tick_hist[TICK_BUCKETS];    /* per bucket (not cumulative) */
+	double tick_sum;                     /* [s]                       */
+	uint64_t encodes;                    /* encodes, all rooms        */
+	uint64_t pkts_in_gone;               /* RTP in, departed callers  */
+	uint64_t pkts_out_gone;              /* RTP out, departed callers */
+	uint64_t lost_gone;                  /* lost, departed callers    */
+	uint64_t joins;                      /* participants ever joined  */
+};
+
+extern const double rooms_tick_buckets[TICK_BUCKETS];  /* upper [s] */
 
 int  rooms_alloc(struct rooms **mgrp, const struct config *cfg);
 int  rooms_create(struct rooms *mgr, const char *name,
 		  const struct room_prm *prm, struct room **roomp);
+int  rooms_update(struct rooms *mgr, struct room *room,
+		  const struct room_prm *prm);
+int  rooms_restore(struct rooms *mgr, const char *name,
+		   const struct room_prm *prm, uint64_t created_at);
+void rooms_set_handlers(struct rooms *mgr, rooms_event_h *evh,
+			rooms_change_h *chgh, void *arg);
+void rooms_event(const struct rooms *mgr, enum room_event ev,
+		 const struct room *room, const struct part *part,
+		 const char *reason);
+const char *room_event_name(enum room_event ev);
+struct rooms_stats *rooms_stats(struct rooms *mgr);
+void rooms_tick_observe(struct rooms *mgr, uint64_t ns, uint32_t encodes);
 int  rooms_delete(struct rooms *mgr, const char *name);
 struct room *rooms_find(const struct rooms *mgr, const char *name);
 const struct list *rooms_list(const struct rooms *mgr);

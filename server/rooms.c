@@ -19,7 +19,64 @@ struct rooms {
 	struct list roomsl;        /* struct room, owned; in creation order */
 	const struct config *cfg;
 	uint64_t next_part_id;
+	rooms_event_h *evh;        /* event stream, or NULL              */
+	rooms_change_h *chgh;      /* persistent rooms changed, or NULL  */
+	void *arg;
+	struct rooms_stats stats;
 };
+
+/* mixer tick duration histogram: 0.1 ms .. 20 ms (one whole tick) */
+const double rooms_tick_buckets[TICK_BUCKETS] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 1e300,
+};
+
+static const char *event_names[EV_COUNT] = {
+	[EV_ROOM_CREATED] = "room.created",
+	[EV_ROOM_UPDATED] = "room.updated",
+	[EV_ROOM_DELETED] = "room.deleted",
+	[EV_PART_JOINED]  = "participant.joined",
+	[EV_PART_LEFT]    = "participant.left",
+	[EV_PART_UPDATED] = "participant.updated",
+	[EV_PART_TALKING] = "participant.talking",
+	[EV_PART_SILENT]  = "participant.silent",
+};
+
+
+const char *room_event_name(enum room_event ev)
+{
+	return (unsigned)ev < EV_COUNT ? event_names[ev] : "unknown";
+}
+
+
+/**
+ * Set who hears about events and about changes to persistent rooms
+ */
+void rooms_set_handlers(struct rooms *mgr, rooms_event_h *evh,
+			rooms_change_h *chgh, void *arg)
+{
+	mgr->evh = evh;
+	mgr->chgh = chgh;
+	mgr->arg = arg;
+}
+
+
+void rooms_event(const struct rooms *mgr, enum room_event ev,
+		 const struct room *room, const struct part *part,
+		 const char *reason)
+{
+	if (mgr && mgr->evh)
+		mgr->evh(ev, room, part, reason, mgr->arg);
+}
+
+
+/* Write the persistent rooms out before a change is acknowledged */
+static int persist(const struct rooms *mgr, bool needed)
+{
+	if (!needed || !mgr->chgh)
+		return 0;
+
+	return mgr->chgh(mgr, mgr->arg);
+}
 
 
 static void destructor(void *arg)
@@ -71,6 +128,7 @@ bool rooms_name_valid(const char *name)
 
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm)
 {
+	memset(prm, 0, sizeof(*prm));
 	prm->max_participants = mgr->cfg->max_participants;
 	prm->talkers_max = mgr->cfg->talkers_max;
 }
@@ -86,18 +144,8 @@ static void room_destructor(void *arg)
 }
 
 
-/**
- * Create a room
- *
- * @param mgr    Room manager
- * @param name   Room name (1-64 of A-Za-z0-9._-)
- * @param prm    Room parameters, NULL for the configured defaults
- * @param roomp  Optional; set to the room (owned by the manager)
- *
- * @return 0, EINVAL for a bad name or parameter, EEXIST if it exists
- */
-int rooms_create(struct rooms *mgr, const char *name,
-		 const struct room_prm *prm, struct room **roomp)
+static int room_make(struct rooms *mgr, const char *name,
+		     const struct room_prm *prm, struct room **roomp)
 {
 	struct mixer_prm mprm;
 	struct room *room;
@@ -133,12 +181,92 @@ int rooms_create(struct rooms *mgr, const char *name,
 	}
 
 	list_append(&mgr->roomsl, &room->le, room);
-	log_info("room %s created (max %u participants, %u talkers)",
+	log_info("room %s created (max %u participants, %u talkers%s)",
 		 room->name, room->prm.max_participants,
-		 room->prm.talkers_max);
+		 room->prm.talkers_max, room->prm.persistent ?
+		 ", persistent" : "");
 
 	if (roomp)
 		*roomp = room;
+
+	return 0;
+}
+
+
+/**
+ * Create a room
+ *
+ * @param mgr    Room manager
+ * @param name   Room name (1-64 of A-Za-z0-9._-)
+ * @param prm    Room parameters, NULL for the configured defaults
+ * @param roomp  Optional; set to the room (owned by the manager)
+ *
+ * @return 0, EINVAL for a bad name or parameter, EEXIST if it exists
+ */
+int rooms_create(struct rooms *mgr, const char *name,
+		 const struct room_prm *prm, struct room **roomp)
+{
+	struct room *room;
+	int err;
+
+	err = room_make(mgr, name, prm, &room);
+	if (err)
+		return err;
+
+	err = persist(mgr, room->prm.persistent);
+	if (err) {
+		mem_deref(room);   /* never acknowledged, never kept */
+		return err;
+	}
+
+	rooms_event(mgr, EV_ROOM_CREATED, room, NULL, NULL);
+
+	if (roomp)
+		*roomp = room;
+
+	return 0;
+}
+
+
+/**
+ * Re-create a persistent room at start-up, with its original time
+ */
+int rooms_restore(struct rooms *mgr, const char *name,
+		  const struct room_prm *prm, uint64_t created_at)
+{
+	struct room *room;
+	int err;
+
+	err = room_make(mgr, name, prm, &room);
+	if (err)
+		return err;
+
+	if (created_at)
+		room->created_at = created_at;
+
+	return 0;
+}
+
+
+/**
+ * Change a room's parameters; lowering max_participants keeps everyone
+ * already in, locking keeps everyone in and refuses new callers.
+ */
+int rooms_update(struct rooms *mgr, struct room *room,
+		 const struct room_prm *prm)
+{
+	struct room_prm old = room->prm;
+	int err;
+
+	room->prm = *prm;
+	err = persist(mgr, old.persistent || prm->persistent);
+	if (err) {
+		room->prm = old;
+		return err;
+	}
+
+	mixer_set_talkers_max(room->mix, prm->talkers_max);
+	rooms_event(mgr, EV_ROOM_UPDATED, room, NULL, NULL);
 
 	return 0;
 }
@@ -189,12 +317,22 @@ static void room_close(struct room *room, const char *reason)
 int rooms_delete(struct rooms *mgr, const char *name)
 {
 	struct room *room = rooms_find(mgr, name);
+	int err;
 
 	if (!room)
 		return ENOENT;
 
+	/* off the list first, so the store is written without it */
+	list_unlink(&room->le);
+	err = persist(mgr, room->prm.persistent);
+	if (err) {
+		list_append(&mgr->roomsl, &room->le, room);
+		return err;
+	}
+
 	log_info("room %s deleted (%u participants)", room->name,
 		 room_part_count(room));
+	rooms_event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
 	room_close(room, "room deleted");
 
 	return 0;
@@ -250,6 +388,27 @@ struct part *rooms_find_part(const struct rooms *mgr, uint64_t id)
 uint64_t rooms_next_part_id(struct rooms *mgr)
 {
 	return mgr->next_part_id++;
+}
+
+
+struct rooms_stats *rooms_stats(struct rooms *mgr)
+{
+	return &mgr->stats;
+}
+
+
+void rooms_tick_observe(struct rooms *mgr, uint64_t ns, uint32_t encodes)
+{
+	double s = (double)ns / 1e9;
+	size_t i = 0;
+
+	while (i < TICK_BUCKETS - 1 && s > rooms_tick_buckets[i])
+		i++;
+
+	mgr->stats.tick_hist[i]++;
+	mgr->stats.ticks++;
+	mgr->stats.tick_sum += s;
+	mgr->stats.encodes += encodes;
 }
 
 

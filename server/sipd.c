@@ -65,14 +65,42 @@ uint16_t sipd_status(int err, const char **reason)
 }
 
 
+/**
+ * Our Contact URI: the advertised address (not the socket's, which may be
+ * 0.0.0.0 or a container's), the local port and the transport
+ */
 void sipd_contact(char *buf, size_t sz, const char *user,
-		  const struct sip_msg *msg, const struct config *cfg)
+		  const struct sa *local, enum sip_transp tp,
+		  const struct config *cfg)
 {
 	struct sa sa = cfg->advertise;
 
-	sa_set_port(&sa, sa_port(&msg->dst));
-	re_snprintf(buf, sz, "sip:%s@%J%s", user, &sa,
-		    sip_transp_param(msg->tp));
+	sa_set_port(&sa, sa_port(local));
+	re_snprintf(buf, sz, "sip:%s@%J%s", user, &sa, sip_transp_param(tp));
+}
+
+
+/**
+ * Call uri into room (dial-out)
+ *
+ * @return 0 or errno (EINVAL for a URI that is not sip: or sips:)
+ */
+int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
+	      struct part **pp)
+{
+	struct pl pl;
+	struct uri u;
+
+	pl_set_str(&pl, uri);
+	if (uri_decode(&u, &pl) || (pl_strcasecmp(&u.scheme, "sip") &&
+				    pl_strcasecmp(&u.scheme, "sips")) ||
+	    !pl_isset(&u.host))
+		return EINVAL;
+
+	if (room_full(room))
+		return EBUSY;
+
+	return part_connect(pp, room, sipd->sock, uri, sipd->cfg);
 }
 
 
@@ -171,6 +199,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		err = rooms_create(sipd->rooms, name, NULL, &room);
 	else if (!room)
 		err = ENOENT;
+	else if (room->prm.locked)
+		err = EACCES;
 	else if (room_full(room))
 		err = EBUSY;
 

@@ -1,0 +1,164 @@
+/**
+ * @file metrics.c  /healthz, /readyz, /metrics and the OpenAPI document
+ *
+ * /metrics is the Prometheus text exposition format, version 0.0.4.
+ */
+#include <string.h>
+#include <re.h>
+#include "../mixer/mixer.h"
+#include "../server/codec.h"
+#include "../server/cfg.h"
+#include "../server/sdpneg.h"
+#include "../server/room.h"
+#include "../server/part.h"
+#include "api.h"
+
+/* api/openapi.yaml, linked in by openapi.c */
+extern const char api_openapi_yaml[];
+
+
+void api_healthz(struct api_req *req)
+{
+	api_reply(req, 200, "{\"status\":\"ok\",\"rooms\":%u,"
+		  "\"participants\":%u}", list_count(rooms_list(req->rooms)),
+		  rooms_part_count(req->rooms));
+}
+
+
+/* Ready once SIP and media listen, until shutdown begins */
+void api_readyz(struct api_req *req)
+{
+	if (!api_ready(req->api)) {
+		api_error(req, EAGAIN, NULL, "not ready");
+		return;
+	}
+
+	api_reply(req, 200, "{\"status\":\"ready\"}");
+}
+
+
+struct live {
+	uint64_t pkts_in;
+	uint64_t pkts_out;
+	uint64_t lost;
+	uint32_t encodes;     /* last tick, all rooms */
+	uint32_t parts;
+};
+
+
+static void live_sum(const struct rooms *mgr, struct live *lv)
+{
+	memset(lv, 0, sizeof(*lv));
+
+	for (struct le *le = list_head(rooms_list(mgr)); le; le = le->next) {
+		const struct room *room = le->data;
+
+		lv->encodes += room->encodes_tick;
+		for (struct le *pe = room->parts.head; pe; pe = pe->next) {
+			const struct part *p = pe->data;
+
+			lv->pkts_in += p->stats.pkts_in;
+			lv->pkts_out += p->stats.pkts_out;
+			lv->lost += part_lost(p);
+			lv->parts++;
+		}
+	}
+}
+
+
+static int metric(struct re_printf *pf, const char *name, const char *type,
+		  const char *help, uint64_t v)
+{
+	return re_hprintf(pf, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+			  name, help, name, type, name,
+			  (unsigned long long)v);
+}
+
+
+static int tick_histogram(struct re_printf *pf, const struct rooms_stats *st)
+{
+	static const char *le[TICK_BUCKETS] = {
+		"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
+		"0.01", "0.02", "+Inf",
+	};
+	const char *name = "chorus_mixer_tick_seconds";
+	uint64_t cum = 0;
+	char sum[32];
+	int err;
+
+	err = re_hprintf(pf, "# HELP %s Time to mix and encode one room "
+			 "tick.\n# TYPE %s histogram\n", name, name);
+
+	for (size_t i = 0; i < TICK_BUCKETS; i++) {
+		cum += st->tick_hist[i];
+		err |= re_hprintf(pf, "%s_bucket{le=\"%s\"} %llu\n", name,
+				  le[i], (unsigned long long)cum);
+	}
+
+	(void)snprintf(sum, sizeof(sum), "%.6f", st->tick_sum);
+	err |= re_hprintf(pf, "%s_sum %s\n%s_count %llu\n", name, sum, name,
+			  (unsigned long long)st->ticks);
+
+	return err;
+}
+
+
+static int metrics_text(struct re_printf *pf, struct api_req *req)
+{
+	const struct rooms_stats *st = rooms_stats(req->rooms);
+	struct live lv;
+	int err;
+
+	live_sum(req->rooms, &lv);
+
+	err  = metric(pf, "chorus_rooms", "gauge", "Rooms that exist.",
+		      list_count(rooms_list(req->rooms)));
+	err |= metric(pf, "chorus_participants", "gauge",
+		      "Participants in all rooms.", lv.parts);
+	err |= metric(pf, "chorus_participants_joined_total", "counter",
+		      "Participants that ever joined.", st->joins);
+	err |= metric(pf, "chorus_rtp_packets_received_total", "counter",
+		      "RTP audio packets received.",
+		      st->pkts_in_gone + lv.pkts_in);
+	err |= metric(pf, "chorus_rtp_packets_sent_total", "counter",
+		      "RTP audio packets sent.",
+		      st->pkts_out_gone + lv.pkts_out);
+	err |= metric(pf, "chorus_rtp_packets_lost_total", "counter",
+		      "RTP packets lost on the way in (RFC 3550 A.3).",
+		      st->lost_gone + lv.lost);
+	err |= metric(pf, "chorus_mixer_encodes_per_tick", "gauge",
+		      "Encodes in the last tick, all rooms.", lv.encodes);
+	err |= metric(pf, "chorus_mixer_encodes_total", "counter",
+		      "Encodes since start.", st->encodes);
+	err |= tick_histogram(pf, st);
+	err |= re_hprintf(pf, "# HELP chorus_api_requests_total API requests"
+			  " answered, by status.\n"
+			  "# TYPE chorus_api_requests_total counter\n");
+	err |= api_metrics_requests(pf, req->api);
+
+	return err;
+}
+
+
+void api_metrics(struct api_req *req)
+{
+	struct mbuf *mb = mbuf_alloc(4096);
+
+	if (!mb || mbuf_printf(mb, "%H", metrics_text, req)) {
+		api_error(req, ENOMEM, NULL, "out of memory");
+	}
+	else {
+		api_reply_raw(req, "text/plain; version=0.0.4; "
+			      "charset=utf-8", (const char *)mb->buf,
+			      mb->end);
+	}
+
+	mem_deref(mb);
+}
+
+
+void api_openapi(struct api_req *req)
+{
+	api_reply_raw(req, "application/yaml", api_openapi_yaml,
+		      strlen(api_openapi_yaml));
+}

@@ -1,0 +1,225 @@
+/**
+ * @file part_routes.c  /v1/rooms/{name}/participants[/{id}]
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "../mixer/mixer.h"
+#include "../server/codec.h"
+#include "../server/cfg.h"
+#include "../server/sdpneg.h"
+#include "../server/room.h"
+#include "../server/part.h"
+#include "../server/sipd.h"
+#include "api.h"
+
+
+/* loss [%] of what the participant sent us: lost / (received + lost) */
+static double loss_pct(const struct part *p, uint64_t lost)
+{
+	uint64_t expected = p->stats.pkts_in + lost;
+
+	return expected ? 100.0 * (double)lost / (double)expected : 0.0;
+}
+
+
+/**
+ * A participant with its live state and statistics, as JSON
+ */
+int api_part_json(struct re_printf *pf, const struct part *p)
+{
+	const char *codec = p->media.codec ? p->media.codec->name : NULL;
+	uint64_t lost = part_lost(p);
+	char num[32];
+	int err;
+
+	err = re_hprintf(pf, "{\"id\":%llu,\"room\":\"%s\",\"uri\":\"%H\","
+			 "\"display_name\":\"%H\",\"state\":\"%s\","
+			 "\"direction\":\"%s\",\"codec\":%s%s%s,"
+			 "\"ptime\":%u,",
+			 (unsigned long long)p->id, p->room->name,
+			 json_str, p->uri, json_str, p->display_name,
+			 part_state_name(p->state),
+			 p->dialout ? "outbound" : "inbound",
+			 codec ? "\"" : "", codec ? codec : "null",
+			 codec ? "\"" : "", p->media.ptime);
+
+	if (sa_isset(&p->media.raddr, SA_ALL))
+		err |= re_hprintf(pf, "\"remote_address\":\"%J\",",
+				  &p->media.raddr);
+	else
+		err |= re_hprintf(pf, "\"remote_address\":null,");
+
+	/* gain with one decimal, whatever libre's %f does with precision */
+	(void)snprintf(num, sizeof(num), "%.1f", p->gain_db);
+
+	err |= re_hprintf(pf, "\"joined_at\":\"%H\",\"muted\":%s,"
+			  "\"deaf\":%s,\"gain_db\":%s,\"talking\":%s,"
+			  "\"on_hold\":%s,",
+			  json_time, &p->joined_at,
+			  p->muted ? "true" : "false",
+			  p->deaf ? "true" : "false", num,
+			  p->talking ? "true" : "false",
+			  p->media.codec && !p->media.send ? "true" : "false");
+
+	(void)snprintf(num, sizeof(num), "%.2f", loss_pct(p, lost));
+
+	err |= re_hprintf(pf, "\"stats\":{\"packets_in\":%llu,"
+			  "\"bytes_in\":%llu,\"packets_out\":%llu,"
+			  "\"bytes_out\":%llu,\"packets_lost\":%llu,"
+			  "\"loss_percent\":%s,\"jitter_ms\":%u}}",
+			  (unsigned long long)p->stats.pkts_in,
+			  (unsigned long long)p->stats.bytes_in,
+			  (unsigned long long)p->stats.pkts_out,
+			  (unsigned long long)p->stats.bytes_out,
+			  (unsigned long long)lost, num,
+			  part_jitter_us(p) / 1000);
+
+	return err;
+}
+
+
+static int parts_array(struct re_printf *pf, const struct list *lst)
+{
+	int err = 0;
+
+	for (struct le *le = list_head(lst); le && !err; le = le->next)
+		err = re_hprintf(pf, "%s%H", le == list_head(lst) ? "" : ",",
+				 api_part_json, le->data);
+
+	return err;
+}
+
+
+void api_parts_list(struct api_req *req)
+{
+	struct room *room = api_room_or_404(req);
+
+	if (room)
+		api_reply(req, 200, "{\"participants\":[%H]}", parts_array,
+			  &room->parts);
+}
+
+
+static struct part *part_or_404(struct api_req *req)
+{
+	struct room *room = api_room_or_404(req);
+	const char *id = req->params[1];
+	unsigned long long v;
+	char *end;
+
+	if (!room)
+		return NULL;
+
+	v = strtoull(id, &end, 10);
+	if (id[0] >= '0' && id[0] <= '9' && !*end) {
+		for (struct le *le = room->parts.head; le; le = le->next) {
+			struct part *p = le->data;
+
+			if (p->id == v)
+				return p;
+		}
+	}
+
+	api_error(req, ENOENT, NULL, "no participant %s in room '%s'", id,
+		  room->name);
+	return NULL;
+}
+
+
+void api_part_get(struct api_req *req)
+{
+	struct part *p = part_or_404(req);
+
+	if (p)
+		api_reply(req, 200, "%H", api_part_json, p);
+}
+
+
+void api_part_patch(struct api_req *req)
+{
+	struct part *p = part_or_404(req);
+	struct part_ctl ctl = {-1, -1, false, 0};
+	const struct odict_entry *e;
+	struct odict *od;
+
+	if (!p)
+		return;
+
+	od = api_body_fields(req, schema_part, schema_part_count, true);
+	if (!od)
+		return;
+
+	if ((e = odict_lookup(od, "muted")))
+		ctl.muted = e->u.boolean;
+	if ((e = odict_lookup(od, "deaf")))
+		ctl.deaf = e->u.boolean;
+	if ((e = odict_lookup(od, "gain_db"))) {
+		ctl.set_gain = true;
+		ctl.gain_db = e->type == ODICT_INT ? (double)e->u.integer :
+			e->u.dbl;
+	}
+
+	part_control(p, &ctl);
+	api_reply(req, 200, "%H", api_part_json, p);
+	mem_deref(od);
+}
+
+
+void api_part_delete(struct api_req *req)
+{
+	struct part *p = part_or_404(req);
+
+	if (!p)
+		return;
+
+	part_hangup(p, "kicked");
+	api_reply_empty(req, 204);
+}
+
+
+/* Dial-out: 202 at once; the participant rings, then joins or leaves */
+void api_parts_post(struct api_req *req)
+{
+	struct room *room = api_room_or_404(req);
+	struct part *p = NULL;
+	struct odict *od;
+	const char *uri;
+	char loc[160];
+	int err;
+
+	if (!room)
+		return;
+
+	od = api_body_fields(req, schema_dial, schema_dial_count, false);
+	if (!od)
+		return;
+
+	uri = odict_string(od, "uri");
+	if (!uri) {
+		api_error(req, EINVAL, "uri", "required");
+		goto out;
+	}
+
+	err = sipd_dial(api_sipd(req->api), room, uri, &p);
+	if (err == EINVAL) {
+		api_error(req, EINVAL, "uri", "must be a sip: or sips: URI");
+		goto out;
+	}
+	else if (err == EBUSY) {
+		api_error(req, EBUSY, NULL, "room '%s' is full", room->name);
+		goto out;
+	}
+	else if (err) {
+		api_error(req, ENOMEM, NULL, "cannot call %s: %m", uri, err);
+		goto out;
+	}
+
+	re_snprintf(loc, sizeof(loc), "Location: /v1/rooms/%s/participants/"
+		    "%llu\r\n", room->name, (unsigned long long)p->id);
+	req->hdrs = loc;
+	api_reply(req, 202, "%H", api_part_json, p);
+
+ out:
+	mem_deref(od);
+}
