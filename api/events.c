@@ -16,6 +16,7 @@
 #include "../server/cfg.h"
 #include "../server/sdpneg.h"
 #include "../server/room.h"
+#include "../server/dtmf.h"
 #include "../server/part.h"
 #include "api.h"
 
@@ -157,7 +158,9 @@ void events_publish(struct events *evs, int ev, const struct room *room,
 	if (part)
 		err |= mbuf_printf(mb, "%H", part_brief, part);
 	if (reason)
-		err |= mbuf_printf(mb, ",\"reason\":\"%H\"", json_str, reason);
+		err |= mbuf_printf(mb, ",\"%s\":\"%H\"",
+				   ev == EV_PART_DTMF ? "digit" : "reason",
+				   json_str, reason);
 	err |= mbuf_write_str(mb, "}\n\n");
 
 	for (le = evs->subs.head; le && !err;) {

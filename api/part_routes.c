@@ -9,6 +9,7 @@
 #include "../server/cfg.h"
 #include "../server/sdpneg.h"
 #include "../server/room.h"
+#include "../server/dtmf.h"
 #include "../server/part.h"
 #include "../server/sipd.h"
 #include "api.h"
@@ -67,13 +68,14 @@ int api_part_json(struct re_printf *pf, const struct part *p)
 	err |= re_hprintf(pf, "\"stats\":{\"packets_in\":%llu,"
 			  "\"bytes_in\":%llu,\"packets_out\":%llu,"
 			  "\"bytes_out\":%llu,\"packets_lost\":%llu,"
-			  "\"loss_percent\":%s,\"jitter_ms\":%u}}",
+			  "\"loss_percent\":%s,\"jitter_ms\":%u,"
+			  "\"rtt_ms\":%u}}",
 			  (unsigned long long)p->stats.pkts_in,
 			  (unsigned long long)p->stats.bytes_in,
 			  (unsigned long long)p->stats.pkts_out,
 			  (unsigned long long)p->stats.bytes_out,
 			  (unsigned long long)lost, num,
-			  part_jitter_us(p) / 1000);
+			  part_jitter_us(p) / 1000, part_rtt_us(p) / 1000);
 
 	return err;
 }

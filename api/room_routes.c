@@ -9,6 +9,7 @@
 #include "../server/cfg.h"
 #include "../server/sdpneg.h"
 #include "../server/room.h"
+#include "../server/dtmf.h"
 #include "../server/part.h"
 #include "api.h"
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "sdpneg.h"
 #include "room.h"
+#include "dtmf.h"
 #include "part.h"
 #include "sipd.h"
 #include "store.h"

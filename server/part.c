@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "sdpneg.h"
+#include "dtmf.h"
 #include "room.h"
 #include "part.h"
 #include "sipcheck.h"
@@ -160,6 +161,55 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 }
 
 
+/**
+ * A DTMF digit from the participant: an event for the API, and the in-call
+ * menu: "*6" toggles the participant's own mute (as ConfBridge does).
+ */
+void part_dtmf(struct part *p, char digit, const char *source)
+{
+	char d[2] = {digit, '\0'};
+
+	log_info("participant %llu: DTMF %c (%s)", (unsigned long long)p->id,
+		 digit, source);
+	rooms_event(p->room->mgr, EV_PART_DTMF, p->room, p, d);
+
+	if (p->dtmf_prev == '*' && digit == '6') {
+		struct part_ctl ctl = {!p->muted, -1, false, 0};
+
+		log_info("participant %llu: *6: %s", (unsigned long long)p->id,
+			 p->muted ? "unmuted" : "muted");
+		part_control(p, &ctl);
+		digit = 0;   /* "*6*6" toggles twice, not "6*" */
+	}
+
+	p->dtmf_prev = digit;
+}
+
+
+/* SIP INFO with a DTMF body (application/dtmf-relay or application/dtmf) */
+static void info_handler(struct sip *sip, const struct sip_msg *msg,
+			 void *arg)
+{
+	struct part *p = arg;
+	char digit;
+	int err;
+
+	err = dtmf_info(&msg->ctyp.type, &msg->ctyp.subtype,
+			mbuf_buf(msg->mb), mbuf_get_left(msg->mb), &digit);
+	if (err == ENOTSUP) {
+		(void)sip_replyf(sip, msg, 415, "Unsupported Media Type",
+				 "Accept: application/dtmf-relay, "
+				 "application/dtmf\r\nContent-Length: 0\r\n"
+				 "\r\n");
+		return;
+	}
+
+	(void)sip_reply(sip, msg, err ? 400 : 200, err ? "Bad Request" : "OK");
+	if (!err)
+		part_dtmf(p, digit, "SIP INFO");
+}
+
+
 static void identity_from(struct part *p, const struct sip_msg *msg)
 {
 	pl_strcpy(&msg->from.auri, p->uri, sizeof(p->uri));
@@ -252,7 +302,7 @@ int part_accept(struct part **pp, struct room *room,
 	err = sipsess_accept(&p->sess, sock, msg, 200, "OK", contact,
 			     "application/sdp", desc, NULL, NULL, false,
 			     offer_handler, answer_handler, estab_handler,
-			     NULL, NULL, close_handler, p,
+			     info_handler, NULL, close_handler, p,
 			     "Allow: %s\r\n", sipcheck_allow);
 	if (err)
 		goto out;
@@ -327,8 +377,8 @@ int part_connect(struct part **pp, struct room *room,
 	err = sipsess_connect(&p->sess, sock, uri, room->name, from, contact,
 			      NULL, 0, "application/sdp", offer, NULL, NULL,
 			      false, offer_handler, answer_handler,
-			      progress_handler, estab_handler, NULL, NULL,
-			      close_handler, p, "Allow: %s\r\n",
+			      progress_handler, estab_handler, info_handler,
+			      NULL, close_handler, p, "Allow: %s\r\n",
 			      sipcheck_allow);
 	if (err)
 		goto out;

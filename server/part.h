@@ -50,6 +50,8 @@ struct part {
 	bool dialout;                 /* we called them                   */
 	double gain_db;               /* input gain [dB]                  */
 	uint32_t rx_ssrc;             /* SSRC of the audio we receive     */
+	struct dtmf_rx dtmf;          /* RFC 4733 receiver state          */
+	char dtmf_prev;               /* last digit, for the menu         */
 };
 
 struct part_ctl {
@@ -69,7 +71,10 @@ void part_hangup(struct part *p, const char *reason);
 void part_control(struct part *p, const struct part_ctl *ctl);
 const char *part_state_name(enum part_state st);
 uint64_t part_lost(const struct part *p);
+void part_dtmf(struct part *p, char digit, const char *source);
+bool part_held(const struct part *p);
 uint32_t part_jitter_us(const struct part *p);
+uint32_t part_rtt_us(const struct part *p);
 bool part_pull(struct part *p);
 void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur);
 bool part_hears(const struct part *p);

@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "sdpneg.h"
+#include "dtmf.h"
 #include "room.h"
 #include "part.h"
 
@@ -40,9 +41,14 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 	p->last_rx = tmr_jiffies();
 
 	if (!pt_is_audio(p, hdr->pt)) {
+		char digit;
+
 		/* telephone-event and comfort noise never reach the mix */
 		if ((int)hdr->pt != p->media.telev_pt)
 			p->stats.pkts_bad++;
+		else if (!dtmf_rtp(&p->dtmf, hdr->ts, mbuf_buf(mb),
+				   mbuf_get_left(mb), &digit))
+			part_dtmf(p, digit, "RFC 4733");
 		return;
 	}
 
@@ -197,6 +203,14 @@ bool part_pull(struct part *p)
 	if (p->state == PART_LEFT || !p->dec || !p->media.recv)
 		return false;
 
+	/* a held participant leaves the mix (its music on hold too) */
+	if (part_held(p)) {
+		jbuf_flush(p->jb);
+		p->fifo_fill = 0;
+		p->priming = true;
+		return false;
+	}
+
 	/* after an underrun, wait until a cushion has built up again */
 	if (p->priming) {
 		fill_fifo(p, PRIME);
@@ -226,10 +240,18 @@ bool part_pull(struct part *p)
 }
 
 
+/* On hold: the peer's last offer was sendonly or inactive (RFC 3264 8.4)
+ * or put 0.0.0.0 in c= (RFC 2543 style) */
+bool part_held(const struct part *p)
+{
+	return p->media.codec && !p->media.send;
+}
+
+
 /* Whether we send audio to this participant at all (not while held) */
 bool part_hears(const struct part *p)
 {
-	return p->state != PART_LEFT && p->enc && p->media.send;
+	return p->state != PART_LEFT && p->enc && !part_held(p);
 }
 
 
@@ -290,6 +312,18 @@ uint64_t part_lost(const struct part *p)
 		return 0;
 
 	return (uint64_t)st.rx.lost;
+}
+
+
+/* Round-trip time from the peer's receiver reports (RFC 3550 6.4.1) [us] */
+uint32_t part_rtt_us(const struct part *p)
+{
+	struct rtcp_stats st;
+
+	if (!p->rx_ssrc || rtcp_stats(p->rtp, p->rx_ssrc, &st))
+		return 0;
+
+	return st.rtt;
 }
 
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "sdpneg.h"
 #include "room.h"
+#include "dtmf.h"
 #include "part.h"
 
 enum {

@@ -35,6 +35,7 @@ enum room_event {
 	EV_PART_UPDATED,
 	EV_PART_TALKING,
 	EV_PART_SILENT,
+	EV_PART_DTMF,                /* reason carries the digit */
 	EV_COUNT
 };
 

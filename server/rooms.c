@@ -13,6 +13,7 @@
 #include "log.h"
 #include "sdpneg.h"
 #include "room.h"
+#include "dtmf.h"
 #include "part.h"
 
 struct rooms {
@@ -39,6 +40,7 @@ static const char *event_names[EV_COUNT] = {
 	[EV_PART_UPDATED] = "participant.updated",
 	[EV_PART_TALKING] = "participant.talking",
 	[EV_PART_SILENT]  = "participant.silent",
+	[EV_PART_DTMF]    = "participant.dtmf",
 };
 
 

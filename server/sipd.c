@@ -14,6 +14,7 @@
 #include "log.h"
 #include "sdpneg.h"
 #include "room.h"
+#include "dtmf.h"
 #include "part.h"
 #include "sipcheck.h"
 #include "sipd.h"

@@ -1,0 +1,99 @@
+/**
+ * @file jb.h  Adaptive jitter buffer for one participant's incoming audio
+ *
+ * Pure logic: no sockets, no threads, no clock of its own. The caller
+ * passes the time with every call, so the buffer is deterministic.
+ *
+ * Use, once per room tick (every 20 ms of wall time):
+ *
+ *   while ((r = jb_get(jb, now_us, &f)) != JB_WAIT) {
+ *       if (r == JB_PACKET) {
+ *           decode f.pkt;
+ *           jb_played(jb, decoded duration in RTP units);
+ *       }
+ *       else {
+ *           conceal f.dur RTP units (Opus: FEC from f.next if set);
+ *       }
+ *   }
+ *   if the decoded audio does not cover the tick: play silence.
+ *
+ * The buffer keeps the playout timeline: everything it returns is
+ * due now and, rendered in order, is continuous with what it returned
+ * before. JB_LOST covers each missing packet, a packet overdue in a
+ * talkspurt and a raised playout delay, so JB_WAIT always means
+ * silence (or audio left over from a long packet).
+ */
+
+enum {
+	JB_PKT_MAX = 1500,   /* largest payload copied [bytes] */
+	JB_MIN_MS  = 20,     /* default smallest target delay [ms] */
+	JB_MAX_MS  = 200,    /* default largest target delay [ms] */
+	JB_PKTS    = 64,     /* default packets held at most */
+};
+
+/** One RTP packet, as put and as returned */
+struct jb_pkt {
+	uint32_t ssrc;        /* synchronisation source (RFC 3550 5.1)  */
+	uint16_t seq;         /* sequence number                         */
+	uint32_t ts;          /* RTP timestamp [RTP clock units]         */
+	bool marker;          /* M bit: start of a talkspurt             */
+	const uint8_t *pl;    /* payload                                 */
+	size_t len;           /* [bytes]; 0: a sequence number that
+			       * carries no audio (RFC 4733 event,
+			       * RFC 3389 comfort noise)                 */
+};
+
+struct jb_prm {
+	uint32_t clock;       /* RTP clock rate [Hz], required           */
+	uint32_t min_ms;      /* smallest target delay [ms], 0: 20       */
+	uint32_t max_ms;      /* largest target delay [ms], 0: 200       */
+	uint32_t max_pkts;    /* packets held at most, 0: 64             */
+};
+
+enum jb_res {
+	JB_WAIT = 0,          /* nothing due now                         */
+	JB_PACKET,            /* f->pkt is due: decode it                */
+	JB_LOST,              /* conceal f->dur RTP units                */
+};
+
+struct jb_frame {
+	struct jb_pkt pkt;          /* JB_PACKET: the packet. JB_LOST:
+				     * ssrc, seq and ts of the gap,
+				     * pl NULL                          */
+	uint32_t dur;               /* expected duration [RTP units]    */
+	bool resync;                /* first frame of a new stream: the
+				     * decoder may be reset             */
+	const struct jb_pkt *next;  /* the packet with the following
+				     * sequence number if buffered
+				     * (Opus in-band FEC, RFC 6716
+				     * 2.1.7), else NULL                */
+};
+
+struct jb_stats {
+	uint64_t received;      /* packets (RFC 3550 A.3: with late and
+				 * duplicate ones)                     */
+	int64_t  lost;          /* expected - received (RFC 3550 A.3),
+				 * summed over sources                 */
+	uint64_t late;          /* arrived after their playout time   */
+	uint64_t duplicates;
+	uint64_t reordered;     /* arrived after a later one, in time */
+	uint64_t overflow;      /* dropped: buffer full               */
+	uint64_t dropped;       /* dropped to shorten the delay       */
+	uint64_t concealed;     /* JB_LOST frames returned            */
+	uint32_t ssrc_changes;
+	uint32_t resyncs;       /* sequence or timestamp jumps        */
+	uint32_t target_ms;     /* target playout delay [ms]          */
+	uint32_t delay_ms;      /* current mean playout delay [ms]    */
+	double   jitter_ms;     /* interarrival jitter (RFC 3550 A.8)
+				 * [ms]                               */
+};
+
+struct jb;
+
+int  jb_alloc(struct jb **jbp, const struct jb_prm *prm);
+int  jb_put(struct jb *jb, const struct jb_pkt *pkt, uint64_t now_us);
+enum jb_res jb_get(struct jb *jb, uint64_t now_us, struct jb_frame *f);
+void jb_played(struct jb *jb, uint32_t dur);
+void jb_flush(struct jb *jb);
+int  jb_set_clock(struct jb *jb, uint32_t clock);
+void jb_stats(const struct jb *jb, struct jb_stats *st);
