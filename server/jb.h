@@ -12,15 +12,16 @@
  *           jb_played(jb, decoded duration in RTP units);
  *       }
  *       else {
- *           conceal f.dur RTP units (Opus: FEC from f.next if set);
+ *           conceal f.dur RTP units (JB_LOST with f.next set:
+ *           Opus FEC from f.next);
  *       }
  *   }
  *   if the decoded audio does not cover the tick: play silence.
  *
  * The buffer keeps the playout timeline: everything it returns is
  * due now and, rendered in order, is continuous with what it returned
- * before. JB_LOST covers each missing packet, a packet overdue in a
- * talkspurt and a raised playout delay, so JB_WAIT always means
+ * before. JB_LOST covers each missing packet and a packet overdue in a
+ * talkspurt, JB_EXPAND a raised playout delay, so JB_WAIT always means
  * silence (or audio left over from a long packet).
  */
 
@@ -53,7 +54,9 @@ struct jb_prm {
 enum jb_res {
 	JB_WAIT = 0,          /* nothing due now                         */
 	JB_PACKET,            /* f->pkt is due: decode it                */
-	JB_LOST,              /* conceal f->dur RTP units                */
+	JB_LOST,              /* a packet is missing: conceal f->dur
+			       * RTP units, from f->next if set          */
+	JB_EXPAND,            /* the delay grows: conceal f->dur         */
 };
 
 struct jb_frame {
@@ -79,7 +82,7 @@ struct jb_stats {
 	uint64_t reordered;     /* arrived after a later one, in time */
 	uint64_t overflow;      /* dropped: buffer full               */
 	uint64_t dropped;       /* dropped to shorten the delay       */
-	uint64_t concealed;     /* JB_LOST frames returned            */
+	uint64_t concealed;     /* JB_LOST and JB_EXPAND returned     */
 	uint32_t ssrc_changes;
 	uint32_t resyncs;       /* sequence or timestamp jumps        */
 	uint32_t target_ms;     /* target playout delay [ms]          */

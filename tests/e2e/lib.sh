@@ -452,3 +452,86 @@ sipp_report()
 	grep -E '^(SIP/2.0|[A-Z]+ sip:)' "$dir"/*_messages.log 2>/dev/null |
 		tail -n 10
 }
+
+
+# --- more API helpers (headers, errors, other instances) ------------------
+
+# shellcheck disable=SC2034 # used by the tests
+API_TOOL=$ROOT/tests/tools/chorus_api.py
+
+# api_full METHOD URL [CURL_ARGS...]: request to a full URL; body to
+# $T/http.body, response headers to $T/http.hdrs, status to $HTTP_STATUS
+# (000 if there was no answer)
+api_full()
+{
+	local method=$1 url=$2
+
+	shift 2
+	HTTP_STATUS=$(curl -s -m 5 -X "$method" -D "$T/http.hdrs" \
+		-o "$T/http.body" -w '%{http_code}' "$@" "$url" 2>/dev/null) ||
+		HTTP_STATUS=000
+	printf '%s %s -> %s %s\n' "$method" "$url" "$HTTP_STATUS" \
+		"$(head -c 600 "$T/http.body" 2>/dev/null)" >> "$T/http.log"
+}
+
+# http_header NAME: value of a header of the last api_full answer
+http_header()
+{
+	awk -v h="$1" 'BEGIN { h = tolower(h) }
+		{ sub(/\r$/, "") }
+		tolower(substr($0, 1, length(h) + 1)) == h ":" {
+			v = substr($0, length(h) + 2); sub(/^[ \t]+/, "", v)
+			print v; exit }' "$T/http.hdrs" 2>/dev/null
+}
+
+# error_check FIELD: the last body is {"error":{"code":..,"message":..}}
+# with "field" equal to FIELD ("-": no field); prints what is wrong
+error_check()
+{
+	python3 - "$T/http.body" "$1" <<'PY'
+import json, sys
+try:
+	with open(sys.argv[1], 'rb') as f:
+		d = json.loads(f.read().decode('utf-8'))
+except Exception as e:
+	print("body is not JSON: %s" % e); sys.exit(1)
+e = d.get("error") if isinstance(d, dict) else None
+want = sys.argv[2]
+if not isinstance(e, dict) or set(d) != {"error"}:
+	print("not an error object: %r" % d); sys.exit(1)
+if not isinstance(e.get("code"), str) or not e["code"] or \
+   not isinstance(e.get("message"), str) or not e["message"]:
+	print("error without code or message: %r" % d); sys.exit(1)
+if set(e) - {"code", "field", "message"}:
+	print("unknown keys in error: %r" % d); sys.exit(1)
+got = e.get("field", "-")
+if got != want:
+	print("field %r, want %r: %r" % (got, want, d)); sys.exit(1)
+PY
+}
+
+# chorusd_kill: SIGKILL the server started by chorusd_start and reap it
+chorusd_kill()
+{
+	[ -n "$CHORUSD_PID" ] || fail "chorusd_kill: not started"
+	kill -KILL "$CHORUSD_PID" 2>/dev/null
+	wait "$CHORUSD_PID" 2>/dev/null
+	CHORUSD_PID=
+}
+
+# sse_start FILE [QUERY]: capture GET /v1/events[?QUERY] into FILE (for at
+# most 120 s) and wait until the stream has begun; sets SSE_PID
+sse_start()
+{
+	local i
+
+	: > "$1"
+	curl -sN -m 120 "$HTTP_URL/v1/events${2:+?$2}" > "$1" 2>/dev/null &
+	SSE_PID=$!
+	track_pid "$SSE_PID"
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^: chorus events' "$1" && return 0
+		sleep 0.1
+	done
+	fail "event stream ${2:-} did not start: $(head -c 300 "$1")"
+}
