@@ -4,7 +4,10 @@
  * Pure logic: no sockets, no threads, no clock of its own. The caller
  * passes the time with every call, so the buffer is deterministic.
  *
- * Use, once per room tick (every 20 ms of wall time):
+ * On each RTP packet of the stream, jb_put() it, audio or not (RFC 4733
+ * events and RFC 3389 comfort noise with len 0, so that their sequence
+ * numbers do not count as lost). Once per room tick (tick_ms of wall
+ * time), take all that is due and render it in order:
  *
  *   while ((r = jb_get(jb, now_us, &f)) != JB_WAIT) {
  *       if (r == JB_PACKET) {
@@ -16,13 +19,12 @@
  *           Opus FEC from f.next);
  *       }
  *   }
- *   if the decoded audio does not cover the tick: play silence.
+ *   then play the next tick of decoded audio; silence if short.
  *
- * The buffer keeps the playout timeline: everything it returns is
- * due now and, rendered in order, is continuous with what it returned
- * before. JB_LOST covers each missing packet and a packet overdue in a
- * talkspurt, JB_EXPAND a raised playout delay, so JB_WAIT always means
- * silence (or audio left over from a long packet).
+ * The buffer keeps the playout timeline: what it returns, rendered in
+ * order, is continuous. JB_LOST stands for each missing packet and for
+ * an overdue one in a talkspurt (for 200 ms at most), JB_EXPAND for a
+ * longer playout delay; JB_WAIT with no audio left means silence.
  */
 
 enum {
@@ -30,6 +32,7 @@ enum {
 	JB_MIN_MS  = 20,     /* default smallest target delay [ms] */
 	JB_MAX_MS  = 200,    /* default largest target delay [ms] */
 	JB_PKTS    = 64,     /* default packets held at most */
+	JB_PKTS_MAX = 256,   /* largest max_pkts */
 };
 
 /** One RTP packet, as put and as returned */
@@ -37,7 +40,7 @@ struct jb_pkt {
 	uint32_t ssrc;        /* synchronisation source (RFC 3550 5.1)  */
 	uint16_t seq;         /* sequence number                         */
 	uint32_t ts;          /* RTP timestamp [RTP clock units]         */
-	bool marker;          /* M bit: start of a talkspurt             */
+	bool marker;          /* M bit (RFC 3551 4.1), passed through    */
 	const uint8_t *pl;    /* payload                                 */
 	size_t len;           /* [bytes]; 0: a sequence number that
 			       * carries no audio (RFC 4733 event,
@@ -48,7 +51,9 @@ struct jb_prm {
 	uint32_t clock;       /* RTP clock rate [Hz], required           */
 	uint32_t min_ms;      /* smallest target delay [ms], 0: 20       */
 	uint32_t max_ms;      /* largest target delay [ms], 0: 200       */
-	uint32_t max_pkts;    /* packets held at most, 0: 64             */
+	uint32_t max_pkts;    /* packets held at most (<= 256), 0: 64    */
+	uint32_t tick_ms;     /* jb_get() period [ms], 0: 20; the delay
+			       * grows by multiples of it                */
 };
 
 enum jb_res {
@@ -76,8 +81,10 @@ struct jb_stats {
 	uint64_t received;      /* packets (RFC 3550 A.3: with late and
 				 * duplicate ones)                     */
 	int64_t  lost;          /* expected - received (RFC 3550 A.3),
-				 * summed over sources                 */
-	uint64_t late;          /* arrived after their playout time   */
+				 * summed over sources; < 0 with
+				 * duplicates (RFC 3550 6.4.1)         */
+	uint64_t late;          /* arrived after their playout time,
+				 * dropped                             */
 	uint64_t duplicates;
 	uint64_t reordered;     /* arrived after a later one, in time */
 	uint64_t overflow;      /* dropped: buffer full               */
@@ -86,7 +93,7 @@ struct jb_stats {
 	uint32_t ssrc_changes;
 	uint32_t resyncs;       /* sequence or timestamp jumps        */
 	uint32_t target_ms;     /* target playout delay [ms]          */
-	uint32_t delay_ms;      /* current mean playout delay [ms]    */
+	uint32_t delay_ms;      /* mean time a packet waits here [ms] */
 	double   jitter_ms;     /* interarrival jitter (RFC 3550 A.8)
 				 * [ms]                               */
 };

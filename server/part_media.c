@@ -19,6 +19,7 @@
 #include "part.h"
 
 enum {
+	OPUS_DTX_MAX = 2,   /* [bytes] an Opus packet this small is silence */
 	JBUF_MIN = 0,     /* jbuf only reorders; priming is ours */
 	JBUF_MAX = 16,    /* packets held at most                */
 	PRIME = 2 * ROOM_FRAME,  /* audio held before (re)starting
@@ -177,6 +178,16 @@ static void fill_fifo(struct part *p, size_t want)
 			break;
 
 		mb = mem;
+
+		/* Opus DTX (RFC 7587 3.1.3): a frame of one or two bytes is
+		 * silence; it costs nothing to skip, where decoding it costs
+		 * as much as speech */
+		if (p->media.codec->id == CODEC_OPUS &&
+		    mbuf_get_left(mb) <= OPUS_DTX_MAX) {
+			mem_deref(mem);
+			continue;
+		}
+
 		err = adec_decode(p->dec, mbuf_buf(mb), mbuf_get_left(mb),
 				  p->fifo + p->fifo_fill, &n);
 		mem_deref(mem);

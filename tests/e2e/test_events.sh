@@ -187,8 +187,9 @@ import datetime
 ts = lambda e: datetime.datetime.strptime(e["data"]["time"],
 	"%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 j = of(bob, "participant.joined")
-if j and len(upd) == 2:
-	print("TIMES %.3f %.3f" % (ts(upd[0]) - ts(j[0]), ts(upd[1]) - ts(j[0])))
+if j and len(upd) == 2 and left_b:
+	print("TIMES %.3f %.3f %.3f" % (ts(upd[0]) - ts(j[0]),
+	      ts(upd[1]) - ts(j[0]), ts(left_b[0]) - ts(j[0])))
 for b in bad:
 	print("BAD " + b)
 sys.exit(1 if bad else 0)
@@ -198,21 +199,28 @@ sed 's/^/    /' "$T/ev_check.out"
 log "event streams as expected"
 
 # --- the mute, heard by bob ---------------------------------------------------
-read -r _ mute_at unmute_at < <(grep '^TIMES' "$T/ev_check.out")
-[ -n "${unmute_at:-}" ] || fail "no mute times from the events"
+# The event times are the server's; bob's recording starts with the first
+# audio he decodes, a little after his join. It runs until the kick, so the
+# recording's end is the kick: rec_time = server_time - (kick - rec_len).
+read -r _ mute_at unmute_at kick_at < <(grep '^TIMES' "$T/ev_check.out")
+[ -n "${kick_at:-}" ] || fail "no mute/kick times from the events"
 rec=$(bs_recording bob)
 [ -n "$rec" ] || fail "bob: no recording in $T/bob/rec"
-log "bob's recording: mute at ${mute_at}s, unmute at ${unmute_at}s (from his join)"
+rec_len=$("$TONEDET" "$rec" 440 | awk '$1 == "#" {for (i = 1; i < NF; i++) if ($i == "analysed") print $(i + 1)}')
+[ -n "$rec_len" ] || fail "bob: cannot read the length of $rec"
+read -r m u < <(awk -v m="$mute_at" -v u="$unmute_at" -v k="$kick_at" \
+	-v l="$rec_len" 'BEGIN { o = k - l; printf "%.2f %.2f\n", m - o, u - o }')
+log "bob's recording ($rec_len s): mute at ${m}s, unmute at ${u}s" \
+	"(server: ${mute_at}s, ${unmute_at}s, kick ${kick_at}s after his join)"
 ok=1
-# before the mute (from 1 s in to 1 s before), while muted (1 s margins),
-# after the unmute (1 s margin, 1.5 s long)
-w1=$(awk -v m="$mute_at" 'BEGIN { printf "%.2f", m - 2 }')
-w2s=$(awk -v m="$mute_at" 'BEGIN { printf "%.2f", m + 1 }')
-w2d=$(awk -v m="$mute_at" -v u="$unmute_at" 'BEGIN { printf "%.2f", u - m - 2 }')
-w3s=$(awk -v u="$unmute_at" 'BEGIN { printf "%.2f", u + 1 }')
-"$TONEDET" -s 1 -d "$w1" "$rec" 440 1000 > "$T/tone_before.txt" 2>&1
-"$TONEDET" -s "$w2s" -d "$w2d" "$rec" 440 1000 > "$T/tone_muted.txt" 2>&1
-"$TONEDET" -s "$w3s" -d 1.5 "$rec" 440 1000 > "$T/tone_after.txt" 2>&1
+# windows: before the mute, while muted, after the unmute (0.75 s margins,
+# 1 s for the muted one: silence in the others does not hide a tone)
+w() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+"$TONEDET" -s 0.5 -d "$(w "$m - 1.25")" "$rec" 440 1000 > "$T/tone_before.txt" 2>&1
+"$TONEDET" -s "$(w "$m + 1")" -d "$(w "$u - $m - 2")" "$rec" 440 1000 \
+	> "$T/tone_muted.txt" 2>&1
+"$TONEDET" -s "$(w "$u + 0.75")" -d "$(w "$rec_len - $u - 1")" "$rec" 440 1000 \
+	> "$T/tone_after.txt" 2>&1
 "$TONEDET" -g 440 "$rec" > "$T/tone_gap.txt" 2>&1
 for f in before muted after gap; do
 	log "tonedet ($f):"
@@ -226,11 +234,11 @@ for f in before muted after; do
 	[ "$(v $f 1000)" = present ] &&
 		{ log "bob hears his own 1000 Hz ($f)"; ok=0; }
 done
-# the longest 440 Hz gap is the mute: about MUTE_SECS long, where it was
+# the longest 440 Hz gap is the mute: as long, and where it was (+-1 s)
 read -r gap_ms gap_at < <(awk '$1 == "gap" {print $4, $6}' "$T/tone_gap.txt")
-awk -v g="${gap_ms:-0}" -v at="${gap_at:-0}" -v m="$mute_at" -v u="$unmute_at" \
-	'BEGIN { exit !(g >= (u - m - 1.5) * 1000 && g <= (u - m + 1.5) * 1000 &&
-		at >= m - 1.5 && at <= m + 1.5) }' ||
+awk -v g="${gap_ms:-0}" -v at="${gap_at:-0}" -v m="$m" -v u="$u" \
+	'BEGIN { exit !(g >= (u - m - 1) * 1000 && g <= (u - m + 1) * 1000 &&
+		at >= m - 1 && at <= m + 1) }' ||
 	{ log "longest 440 Hz gap ${gap_ms:-?} ms at ${gap_at:-?} s: not the mute"; ok=0; }
 [ $ok = 1 ] || fail "bob's recording does not show the mute (see above)"
 # alice, muted or not, heard bob all along
