@@ -48,6 +48,9 @@ const struct api_route api_routes[] = {
 
 const size_t api_routes_count = ARRAY_SIZE(api_routes);
 
+/* what an unknown path or method is checked against: a private route */
+static const struct api_route any_route = {"", "", NULL, false};
+
 
 /**
  * Map an errno to an HTTP status (the one place that does so)
@@ -292,9 +295,11 @@ static bool authorized(const struct api_req *req,
 	if (!cfg->api_token[0] || (r->public_health && cfg->api_public_health))
 		return true;
 
+	/* the whole value: scheme, one or more spaces, the token */
 	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
-	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[^ ]+ [^ ]+",
-			     &scheme, &token) ||
+	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[^ ]+[ ]+[^ ]+",
+			     &scheme, NULL, &token) ||
+	    token.p + token.l != hdr->val.p + hdr->val.l ||
 	    pl_strcasecmp(&scheme, "Bearer"))
 		return false;
 
@@ -302,17 +307,16 @@ static bool authorized(const struct api_req *req,
 }
 
 
-static void run(struct api_req *req, const struct api_route *r)
+/* false (and 401 sent) if the request lacks a valid token */
+static bool auth_check(struct api_req *req, const struct api_route *r)
 {
-	if (!authorized(req, r)) {
-		/* RFC 6750 3 */
-		req->hdrs = "WWW-Authenticate: Bearer realm=\"chorus\"\r\n";
-		api_error(req, EACCES, NULL, "a valid bearer token is "
-			  "required");
-		return;
-	}
+	if (authorized(req, r))
+		return true;
 
-	r->h(req);
+	/* RFC 6750 3 */
+	req->hdrs = "WWW-Authenticate: Bearer realm=\"chorus\"\r\n";
+	api_error(req, EACCES, NULL, "a valid bearer token is required");
+	return false;
 }
 
 
@@ -330,13 +334,18 @@ static void dispatch(struct api_req *req)
 			continue;
 
 		if (!pl_strcmp(&req->msg->met, r->method)) {
-			run(req, r);
+			if (auth_check(req, r))
+				r->h(req);
 			return;
 		}
 
 		n += re_snprintf(allow + n, sizeof(allow) - n, "%s%s",
 				 n ? ", " : "", r->method);
 	}
+
+	/* without a token, nothing tells which resources exist */
+	if (!auth_check(req, &any_route))
+		return;
 
 	if (!n) {
 		api_error(req, ENOENT, NULL, "no such resource: %r",
@@ -381,10 +390,11 @@ static void destructor(void *arg)
  * Look up a query parameter (?key=value&...); values are not decoded, as
  * every value we take is plain ASCII
  *
- * @return true if key is present (val set, possibly empty)
+ * @return 0 (val set, possibly empty), ENOENT if absent, E2BIG if the
+ *         value does not fit val (the caller refuses it)
  */
-bool api_query(const struct api_req *req, const char *key, char *val,
-	       size_t sz)
+int api_query(const struct api_req *req, const char *key, char *val,
+	      size_t sz)
 {
 	struct pl q = req->msg->prm, k, v;
 
@@ -410,15 +420,15 @@ bool api_query(const struct api_req *req, const char *key, char *val,
 
 		if (!pl_strcmp(&k, key)) {
 			if (v.l >= sz)
-				return false;
+				return E2BIG;
 			pl_strcpy(&v, val, sz);
 			if (!v.l)
 				val[0] = '\0';
-			return true;
+			return 0;
 		}
 	}
 
-	return false;
+	return ENOENT;
 }
 
 

@@ -50,7 +50,7 @@ void api_reply_raw(struct api_req *req, const char *ctype,
 void api_error(struct api_req *req, int err, const char *field,
 	       const char *fmt, ...);
 uint16_t api_status(int err, const char **code, const char **reason);
-bool api_query(const struct api_req *req, const char *key, char *val,
+int  api_query(const struct api_req *req, const char *key, char *val,
 	       size_t sz);
 struct sipd *api_sipd(const struct api *api);
 bool api_ready(const struct api *api);

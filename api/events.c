@@ -185,8 +185,9 @@ int events_get(struct api_req *req, struct events *evs)
 	char room[ROOM_NAME_MAX + 1] = "";
 	struct sub *sub;
 
-	if (api_query(req, "room", room, sizeof(room)) &&
-	    !rooms_name_valid(room)) {
+	int qerr = api_query(req, "room", room, sizeof(room));
+
+	if (qerr == E2BIG || (!qerr && !rooms_name_valid(room))) {
 		api_error(req, EINVAL, "room", "not a room name");
 		return EINVAL;
 	}

@@ -115,7 +115,9 @@ static int scan_string(struct jscan *js)
 				return EBADMSG;
 			c = (uint8_t)js->p[1];
 			if (c == 'u') {
-				if (js->end - js->p < 6 || !hex4(js->p + 2))
+				/* U+0000 would cut the string short in C */
+				if (js->end - js->p < 6 || !hex4(js->p + 2) ||
+				    !memcmp(js->p + 2, "0000", 4))
 					return EBADMSG;
 				js->p += 6;
 			}

@@ -131,15 +131,17 @@ static bool page_args(struct api_req *req, size_t *limit, char *cursor,
 		      size_t sz)
 {
 	char buf[16];
+	int err;
 
 	*limit = PAGE_DEFAULT;
 	cursor[0] = '\0';
 
-	if (api_query(req, "limit", buf, sizeof(buf))) {
+	err = api_query(req, "limit", buf, sizeof(buf));
+	if (err != ENOENT) {
 		char *end;
-		unsigned long v = strtoul(buf, &end, 10);
+		unsigned long v = err ? 0 : strtoul(buf, &end, 10);
 
-		if (!buf[0] || *end || v < 1 || v > PAGE_MAX) {
+		if (err || !buf[0] || *end || v < 1 || v > PAGE_MAX) {
 			api_error(req, EINVAL, "limit", "must be 1 to %u",
 				  PAGE_MAX);
 			return false;
@@ -147,8 +149,8 @@ static bool page_args(struct api_req *req, size_t *limit, char *cursor,
 		*limit = v;
 	}
 
-	if (api_query(req, "cursor", cursor, sz) &&
-	    !rooms_name_valid(cursor)) {
+	err = api_query(req, "cursor", cursor, sz);
+	if (err == E2BIG || (!err && !rooms_name_valid(cursor))) {
 		api_error(req, EINVAL, "cursor", "not a cursor from this API");
 		return false;
 	}

@@ -244,7 +244,8 @@ static void mix_talkers(struct mixer *mix)
 	for (i = 0; i < mix->talk.talkc; i++) {
 		const struct mixer_chan *ch = mix->talk.talkv[i];
 
-		kern->acc(mix->acc, ch->pcm, len, chan_gain(ch));
+		if (ch->pcm)
+			kern->acc(mix->acc, ch->pcm, len, chan_gain(ch));
 	}
 
 	/* acc is all zeros without talkers: the shared mix is silence */
@@ -259,6 +260,12 @@ static void mix_talkers(struct mixer *mix)
 		/* a deaf talker is heard but hears nothing: no buffer */
 		if (ch->deaf)
 			continue;
+
+		/* a talker silent this tick hears everyone: the shared mix */
+		if (!ch->pcm) {
+			ch->out = mix->shared;
+			continue;
+		}
 
 		kern->out_minus(y, mix->acc, ch->pcm, len, chan_gain(ch));
 		ch->out = y;

@@ -11,7 +11,8 @@
  *  - a candidate takes a free place at once, but outscores a talker only
  *    with more than TALK_MARGIN times its energy; the strongest
  *    candidates are paired with the weakest talkers;
- *  - a muted talker, or one without audio, leaves at once.
+ *  - a muted talker leaves at once; one without audio this tick is
+ *    silent and keeps its place for the hang, like any silent talker.
  *
  * Ties are broken by position in the channel vector, so the result is
  * deterministic. Cost: O(N log K) per tick.

@@ -80,8 +80,10 @@ static inline void mix_talk_add(struct talk *tk, struct mixer_chan *ch,
 	if (!ch->talker && (!live || ch->energy < tk->thresh))
 		return;
 
-	if (ch->talker && !live) {
-		/* muted or without audio: leaves at once, without hang */
+	if (ch->talker && ch->muted) {
+		/* muted: leaves at once, without hang. A talker whose audio
+		 * is missing for a tick (late packet, DTX) stays through the
+		 * hang, silent, so the set does not flap */
 		ch->talker = false;
 		ch->hang = 0;
 		return;

@@ -232,6 +232,13 @@ static const struct cfg_opt opts[] = {
 };
 
 
+/* A secret is never echoed in an error message */
+static const char *shown(const struct cfg_opt *opt, const char *val)
+{
+	return opt->parse == opt_api_token ? "(hidden)" : val;
+}
+
+
 static const struct cfg_opt *opt_find_key(const char *key, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
@@ -322,7 +329,8 @@ static int file_line(struct config *cfg, char *line, unsigned lineno,
 
 	if (opt->parse(cfg, val)) {
 		re_snprintf(err, errsz, "%s:%u: invalid %s '%s' (expected %s)",
-			    cfg->config_path, lineno, opt->key, val, opt->arg);
+			    cfg->config_path, lineno, opt->key,
+			    shown(opt, val), opt->arg);
 		return EINVAL;
 	}
 
@@ -369,7 +377,7 @@ static int load_env(struct config *cfg, char *err, size_t errsz)
 
 		if (opts[i].parse(cfg, val)) {
 			re_snprintf(err, errsz, "invalid %s '%s' (expected %s)",
-				    name, val, opts[i].arg);
+				    name, shown(&opts[i], val), opts[i].arg);
 			return EINVAL;
 		}
 	}
@@ -424,7 +432,7 @@ static enum cfg_result load_flags(struct config *cfg, int argc,
 
 		if (opt->parse(cfg, val)) {
 			re_snprintf(err, errsz, "invalid --%s '%s' (expected %s)",
-				    flag, val, opt->arg);
+				    flag, shown(opt, val), opt->arg);
 			return CFG_ERROR;
 		}
 	}

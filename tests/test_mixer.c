@@ -260,7 +260,7 @@ static void test_saturation(void **state)
 		r->pcm[0][k] = INT16_MIN;
 		r->pcm[1][k] = INT16_MIN;
 	}
-	r->chv[2].pcm = NULL;
+	r->chv[2].muted = true;
 	tick(r);
 	assert_int_equal(mixer_talker_count(r->mix), 3);
 	for (k = 0; k < FRAME; k++) {
@@ -335,9 +335,18 @@ static void test_no_pcm(void **state)
 	assert_false(r->chv[1].talker);
 	assert_ptr_equal(r->chv[1].out, mixer_shared(r->mix));
 
-	/* a talker without audio leaves at once */
+	/* a talker without audio for a tick stays (hang), contributes
+	 * nothing and hears the shared mix */
 	r->chv[0].pcm = NULL;
 	tick(r);
+	assert_true(r->chv[0].talker);
+	assert_ptr_equal(r->chv[0].out, mixer_shared(r->mix));
+	for (size_t k = 0; k < FRAME; k++)
+		assert_int_equal(mixer_shared(r->mix)[k], 0);
+
+	/* ... and leaves once the hang runs out */
+	for (int t = 0; t < 40 && r->chv[0].talker; t++)
+		tick(r);
 	assert_false(r->chv[0].talker);
 
 	room_free(r);

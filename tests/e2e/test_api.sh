@@ -13,7 +13,7 @@
 #  - errors: 400 with the right "field" (not an object, trailing garbage,
 #    duplicate keys, unknown fields, wrong types, out-of-range values, bad
 #    names, bad limit/cursor/room filter), 404, 405 with Allow, 409
-#    room_full (dial-out), 413 (100 and 600 KiB bodies), 415 (text/plain,
+#    room_full (dial-out), 413 (100 KiB body), 415 (text/plain,
 #    none), 503 storage_error (data dir gone: persistent changes not made);
 #    every error is {"error":{code,[field],message}} and leaves the state as
 #    it was (whole state compared after each);
@@ -245,21 +245,24 @@ cases = [
     ("sample_rate", '{"name":"x1","sample_rate":"48000"}'),
     ("name", '{"name":"%sx"}' % name64),
     ("name", '{"name":""}'),
-    ("locked\u0000", '{"name":"x1","locked\\u0000":true}'),
 ]
+# U+0000 would cut a C string short: refused as invalid JSON (no field)
+for body in ['{"name":"x1","locked\\u0000":true}', '{"name":"a\\u0000b"}',
+             '{"name":"\\u0000"}']:
+    R(400, None, "POST", "/v1/rooms", body, code="invalid_json")
 for bad in ['a b', 'a/b', 'a:b', 'a@b', 'a%20b', 'room?', 'a#b', 'a+b',
             'a*', '\\u00e9t\\u00e9', 'caf\\u00e9', '\\/x', 'tab\\there',
-            ' x1', 'x1 ', 'a\\u0000b', '\\u0000']:
+            ' x1', 'x1 ']:
     cases.append(("name", '{"name":"%s"}' % bad))
 cases.append(("name", b'{"name":"\xc3\xa9t\xc3\xa9"}'))
 for field, body in cases:
     R(400, field, "POST", "/v1/rooms", body)
 
-# 413 (100 KiB, and 600 KiB), 415
+# 413 for a body over 64 KiB, 415. (Past 512 KiB the HTTP layer closes the
+# connection before the API sees the request; chorus_api.py's malformed
+# set checks chorusd stays up through that.)
 big = '{"name":"big","pad":"%s"}' % ("a" * 102400)
-huge = '{"name":"big","pad":"%s"}' % ("a" * 600 * 1024)
 R(413, None, "POST", "/v1/rooms", big, code="payload_too_large")
-R(413, None, "POST", "/v1/rooms", huge, code="payload_too_large")
 for ct in ["text/plain", "application/x-www-form-urlencoded",
            "application/xml", "multipart/form-data; boundary=x",
            "application/jsonx", None]:
@@ -317,10 +320,12 @@ for field, body in [
         ("uri", '{"uri":"not a uri at all"}'),
         ("uri", '{"uri":"sip:%s@127.0.0.1"}' % ("b" * 260)),
         ("uri", '{"uri":"sip:a@127.0.0.1:5097","uri":"sip:b@127.0.0.1"}'),
-        ("uri", '{"uri":"sip:x@127.0.0.1:5097;transport=tcp\\u0000junk"}'),
         ("muted", '{"uri":"sip:a@127.0.0.1:5097","muted":true}')]:
     R(400, field, "POST", D, body)
 R(400, None, "POST", D, '[]')
+R(400, None, "POST", D,
+  '{"uri":"sip:x@127.0.0.1:5097;transport=tcp\\u0000junk"}',
+  code="invalid_json")
 R(413, None, "POST", D, big)
 R(415, None, "POST", D, '{"uri":"sip:a@127.0.0.1:5097"}', ctype="text/plain")
 
