@@ -35,19 +35,22 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/api/openapi.o: api/openapi.yaml
 
 $(BUILD)/chorusd: $(SERVER_OBJS) $(MIXER_OBJS)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 # Test helpers used by the end-to-end tests.
-TOOLS := $(BUILD)/tonedet
+TOOLS := $(BUILD)/tonedet $(BUILD)/impair
 tools: $(TOOLS)
-$(BUILD)/tonedet: $(BUILD)/obj/tests/tools/tonedet.o
-	$(CC) $(SAN) -o $@ $^ -lm
+$(TOOLS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $^ -lm
 
 # Unit tests: one cmocka binary per tests/test_<module>.c
 UNIT_SRCS := $(filter-out tests/test_mixer%.c,$(wildcard tests/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/%)
 $(UNIT_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS) $(MIXER_OBJS)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread -lm
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread -lm
 
 unit: $(UNIT_BINS) $(MIXER_TEST_BINS)
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done

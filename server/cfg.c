@@ -167,6 +167,29 @@ static int opt_talkers_max(struct config *cfg, const char *val)
 }
 
 
+static int opt_jitter_ms(struct config *cfg, const char *val)
+{
+	char lo[8], hi[8];
+	const char *dash = strchr(val, '-');
+	uint32_t min, max;
+
+	if (!dash || dash == val || (size_t)(dash - val) >= sizeof(lo) ||
+	    strlen(dash + 1) >= sizeof(hi))
+		return EINVAL;
+
+	str_ncpy(lo, val, (size_t)(dash - val) + 1);
+	str_ncpy(hi, dash + 1, sizeof(hi));
+
+	if (parse_u32(&min, lo, 0, 1000) || parse_u32(&max, hi, 20, 1000) ||
+	    max < min)
+		return EINVAL;
+
+	cfg->jitter_min_ms = min;
+	cfg->jitter_max_ms = max;
+	return 0;
+}
+
+
 static int opt_log_level(struct config *cfg, const char *val)
 {
 	enum log_level level;
@@ -222,6 +245,9 @@ static const struct cfg_opt opts[] = {
 	 "default participant limit of a room (100)"},
 	{"talkers_max", opt_talkers_max, "N",
 	 "default number of talkers mixed in a room, 0 = all (3)"},
+	{"jitter_ms", opt_jitter_ms, "MIN-MAX",
+	 "jitter buffer delay range; the target follows measured jitter"
+	 " (20-200)"},
 	{"log_level", opt_log_level, "LEVEL",
 	 "debug, info, warn or error (info)"},
 	{"api_token", opt_api_token, "TOKEN",
@@ -289,6 +315,8 @@ static void defaults(struct config *cfg)
 	cfg->talkers_max = 3;
 	cfg->log_level = LOG_INFO;
 	cfg->api_public_health = true;
+	cfg->jitter_min_ms = 20;
+	cfg->jitter_max_ms = 200;
 }
 
 

@@ -20,6 +20,8 @@ struct config {
 	uint32_t max_participants;  /* default room limit                  */
 	uint32_t talkers_max;       /* default mixer K, 0 = all            */
 	uint32_t log_level;         /* enum log_level                      */
+	uint32_t jitter_min_ms;     /* jitter buffer target range [ms]     */
+	uint32_t jitter_max_ms;
 	char api_token[128];        /* bearer token for the API, "" = none */
 	bool api_public_health;     /* /healthz /readyz /metrics need none */
 };

@@ -44,12 +44,20 @@ struct aenc {
 	uint8_t pkt[PKT_MAX];
 };
 
+enum {
+	FADE_FRAMES = 3,          /* concealment fades out over this  */
+	LAST_MAX = ROOM_SRATE * 20 / 1000,   /* last 20 ms kept       */
+};
+
 struct adec {
 	const struct codec *c;
 	const struct codec_be *be;
 	void *st;
 	struct auresamp rs;       /* codec rate -> room rate           */
 	int16_t buf[ROOM_SRATE * PTIME_MAX / 1000];
+	int16_t last[LAST_MAX];   /* last decoded audio, room rate     */
+	size_t lastn;             /* [samples]                         */
+	uint32_t faded;           /* concealed frames since real audio */
 };
 
 
@@ -227,6 +235,16 @@ int adec_alloc(struct adec **decp, const struct codec *c)
 }
 
 
+static void keep_last(struct adec *dec, const int16_t *pcm, size_t n)
+{
+	size_t k = n < LAST_MAX ? n : LAST_MAX;
+
+	memcpy(dec->last, pcm + n - k, k * sizeof(int16_t));
+	dec->lastn = k;
+	dec->faded = 0;
+}
+
+
 /**
  * Decode one payload to room-rate audio
  *
@@ -244,16 +262,89 @@ int adec_decode(struct adec *dec, const uint8_t *pl, size_t len,
 	size_t dn = ARRAY_SIZE(dec->buf);
 	int err;
 
-	if (dec->c->srate == ROOM_SRATE)
-		return dec->be->dec(dec->st, pl, len, pcm, n);
+	if (dec->c->srate == ROOM_SRATE) {
+		err = dec->be->dec(dec->st, pl, len, pcm, n);
+	}
+	else {
+		/* never decode more than the output holds after resampling */
+		if (dn > *n * dec->c->srate / ROOM_SRATE)
+			dn = *n * dec->c->srate / ROOM_SRATE;
 
-	/* never decode more than the output can hold after resampling */
-	if (dn > *n * dec->c->srate / ROOM_SRATE)
-		dn = *n * dec->c->srate / ROOM_SRATE;
+		err = dec->be->dec(dec->st, pl, len, dec->buf, &dn);
+		if (!err)
+			err = auresamp(&dec->rs, pcm, n, dec->buf, dn);
+	}
 
-	err = dec->be->dec(dec->st, pl, len, dec->buf, &dn);
-	if (err)
-		return err;
+	if (!err)
+		keep_last(dec, pcm, *n);
 
-	return auresamp(&dec->rs, pcm, n, dec->buf, dn);
+	return err;
+}
+
+
+/* Generic concealment (G.711 Appendix I in spirit, much simpler): repeat
+ * the last 20 ms, fading to silence over FADE_FRAMES repetitions */
+static void fade_last(struct adec *dec, int16_t *pcm, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = dec->lastn ? i % dec->lastn : 0;
+		int32_t g = (int32_t)(FADE_FRAMES - dec->faded);
+		int32_t v = dec->lastn ? dec->last[k] : 0;
+
+		if (k == 0 && i && dec->faded < FADE_FRAMES)
+			dec->faded++;
+
+		pcm[i] = g > 0 ? (int16_t)(v * g / (FADE_FRAMES + 1)) : 0;
+	}
+
+	if (dec->faded < FADE_FRAMES)
+		dec->faded++;
+}
+
+
+/**
+ * Conceal a lost packet of dur RTP units: Opus PLC, or Opus in-band FEC
+ * from the next packet (RFC 6716 2.1.7); a fade of the last audio for
+ * the other codecs
+ *
+ * @param dec       Decoder
+ * @param next      The packet after the gap (Opus FEC), or NULL
+ * @param next_len  Its length
+ * @param dur       Duration to conceal [RTP clock units]
+ * @param pcm       Output, room rate
+ * @param n         In: capacity [samples]; out: samples written
+ *
+ * @return 0 or errno
+ */
+int adec_conceal(struct adec *dec, const uint8_t *next, size_t next_len,
+		 uint32_t dur, int16_t *pcm, size_t *n)
+{
+	size_t want = (size_t)((uint64_t)dur * ROOM_SRATE / dec->c->clock);
+
+	if (want > *n)
+		want = *n;
+
+	*n = want;
+	if (!want)
+		return 0;
+
+	if (dec->be->conceal)
+		return dec->be->conceal(dec->st, next, next_len, pcm, want);
+
+	fade_last(dec, pcm, want);
+	return 0;
+}
+
+
+/* A new stream (SSRC change, resync): forget what was played */
+void adec_reset(struct adec *dec)
+{
+	dec->lastn = 0;
+	dec->faded = 0;
+}
+
+
+const struct codec *adec_codec(const struct adec *dec)
+{
+	return dec ? dec->c : NULL;
 }

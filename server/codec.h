@@ -51,6 +51,10 @@ uint32_t aenc_ptime(const struct aenc *enc);
 int  adec_alloc(struct adec **decp, const struct codec *c);
 int  adec_decode(struct adec *dec, const uint8_t *pl, size_t len,
 		 int16_t *pcm, size_t *n);
+int  adec_conceal(struct adec *dec, const uint8_t *next, size_t next_len,
+		  uint32_t dur, int16_t *pcm, size_t *n);
+void adec_reset(struct adec *dec);
+const struct codec *adec_codec(const struct adec *dec);
 
 /* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
 struct codec_be {
@@ -60,6 +64,10 @@ struct codec_be {
 	int  (*dec_alloc)(void **stp);
 	int  (*dec)(void *st, const uint8_t *pl, size_t len, int16_t *pcm,
 		    size_t *n);
+	/* conceal n samples; fec: a later packet's in-band FEC, or NULL.
+	 * NULL op: the generic fade-out of the last frame is used */
+	int  (*conceal)(void *st, const uint8_t *fec, size_t fec_len,
+			int16_t *pcm, size_t n);
 };
 
 extern const struct codec_be codec_be_opus;

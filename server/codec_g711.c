@@ -76,5 +76,7 @@ static int dec_a(void *st, const uint8_t *pl, size_t len, int16_t *pcm,
 }
 
 
-const struct codec_be codec_be_pcmu = {enc_alloc, enc_u, st_alloc, dec_u};
-const struct codec_be codec_be_pcma = {enc_alloc, enc_a, st_alloc, dec_a};
+const struct codec_be codec_be_pcmu = {enc_alloc, enc_u, st_alloc, dec_u,
+				       NULL};
+const struct codec_be codec_be_pcma = {enc_alloc, enc_a, st_alloc, dec_a,
+				       NULL};

@@ -147,4 +147,5 @@ static int dec(void *arg, const uint8_t *pl, size_t len, int16_t *pcm,
 }
 
 
-const struct codec_be codec_be_g722 = {enc_alloc, enc, dec_alloc, dec};
+const struct codec_be codec_be_g722 = {enc_alloc, enc, dec_alloc, dec,
+				       NULL};

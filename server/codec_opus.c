@@ -103,4 +103,22 @@ static int dec(void *arg, const uint8_t *pl, size_t len, int16_t *pcm,
 }
 
 
-const struct codec_be codec_be_opus = {enc_alloc, enc, dec_alloc, dec};
+/* RFC 6716 4.4: packet loss concealment, or the lost frame rebuilt from
+ * the next packet's in-band FEC (LBRR) when it has one */
+static int conceal(void *arg, const uint8_t *fec, size_t fec_len,
+		   int16_t *pcm, size_t n)
+{
+	struct opus_st *st = arg;
+	int r;
+
+	r = opus_decode(st->dec, fec, (opus_int32)fec_len, pcm, (int)n,
+			fec ? 1 : 0);
+	if (r < 0 && fec)
+		r = opus_decode(st->dec, NULL, 0, pcm, (int)n, 0);
+
+	return r < 0 ? EBADMSG : 0;
+}
+
+
+const struct codec_be codec_be_opus = {enc_alloc, enc, dec_alloc, dec,
+				       conceal};

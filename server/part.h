@@ -29,12 +29,11 @@ struct part {
 	bool latched;                 /* RTP peer taken from the source   */
 	struct adec *dec;
 	struct aenc *enc;             /* own encoder, used while talking  */
-	struct jbuf *jb;
+	struct jb *jb;                /* adaptive jitter buffer           */
 	struct mixer_chan chan;
 	int16_t frame[ROOM_FRAME];    /* this tick's input                */
 	int16_t fifo[ROOM_FRAME * 8]; /* decoded, not yet mixed           */
 	size_t fifo_fill;             /* [samples]                        */
-	bool priming;                 /* building the cushion, no playout */
 	struct mbuf *txmb;            /* RTP send buffer with headroom    */
 	uint32_t ts_out;              /* next RTP timestamp we send       */
 	bool marker;                  /* set M on the next packet         */

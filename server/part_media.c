@@ -8,6 +8,7 @@
  * receiver reports (RFC 3550 6.4) once rtcp_start() has a peer.
  */
 #include <string.h>
+#include <time.h>
 #include <re.h>
 #include "../mixer/mixer.h"
 #include "codec.h"
@@ -15,17 +16,34 @@
 #include "log.h"
 #include "sdpneg.h"
 #include "dtmf.h"
+#include "jb.h"
 #include "room.h"
 #include "part.h"
 
 enum {
 	OPUS_DTX_MAX = 2,   /* [bytes] an Opus packet this small is silence */
-	JBUF_MIN = 0,     /* jbuf only reorders; priming is ours */
-	JBUF_MAX = 16,    /* packets held at most                */
-	PRIME = 2 * ROOM_FRAME,  /* audio held before (re)starting
-				  * playout: one tick of cushion
-				  * against arrival jitter [samples] */
+	PT_CN = 13,         /* comfort noise (RFC 3389 4) */
 };
+
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+
+static void jb_put_hdr(struct part *p, const struct rtp_header *hdr,
+		       const uint8_t *pl, size_t len)
+{
+	struct jb_pkt pkt = {hdr->ssrc, hdr->seq, hdr->ts, hdr->m, pl, len};
+	int err = jb_put(p->jb, &pkt, now_us());
+
+	if (err && err != EALREADY && err != ETIMEDOUT && err != EAGAIN)
+		p->stats.pkts_bad++;
+}
 
 
 static bool pt_is_audio(const struct part *p, uint8_t pt)
@@ -44,12 +62,20 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 	if (!pt_is_audio(p, hdr->pt)) {
 		char digit;
 
-		/* telephone-event and comfort noise never reach the mix */
-		if ((int)hdr->pt != p->media.telev_pt)
+		/* telephone-event and comfort noise never reach the mix, but
+		 * their sequence numbers are no loss (RFC 4733 2.1) */
+		if ((int)hdr->pt == p->media.telev_pt) {
+			if (!dtmf_rtp(&p->dtmf, hdr->ts, mbuf_buf(mb),
+				      mbuf_get_left(mb), &digit))
+				part_dtmf(p, digit, "RFC 4733");
+			jb_put_hdr(p, hdr, NULL, 0);
+		}
+		else if (hdr->pt == PT_CN) {
+			jb_put_hdr(p, hdr, NULL, 0);
+		}
+		else {
 			p->stats.pkts_bad++;
-		else if (!dtmf_rtp(&p->dtmf, hdr->ts, mbuf_buf(mb),
-				   mbuf_get_left(mb), &digit))
-			part_dtmf(p, digit, "RFC 4733");
+		}
 		return;
 	}
 
@@ -69,10 +95,7 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 		}
 	}
 
-	if (!mbuf_get_left(mb))
-		return;
-
-	(void)jbuf_put(p->jb, hdr, mb);
+	jb_put_hdr(p, hdr, mbuf_buf(mb), mbuf_get_left(mb));
 }
 
 
@@ -92,6 +115,7 @@ static void rtcp_handler(const struct sa *src, struct rtcp_msg *msg,
  */
 int part_rtp_alloc(struct part *p, const struct config *cfg)
 {
+	struct jb_prm jprm = {0};
 	struct sa bind;
 	int err;
 
@@ -104,7 +128,11 @@ int part_rtp_alloc(struct part *p, const struct config *cfg)
 	if (err)
 		return err;
 
-	err = jbuf_alloc(&p->jb, JBUF_MIN, JBUF_MAX);
+	jprm.clock = 8000;   /* set to the codec's at negotiation */
+	jprm.min_ms = cfg->jitter_min_ms;
+	jprm.max_ms = cfg->jitter_max_ms;
+	jprm.tick_ms = ROOM_TICK_MS;
+	err = jb_alloc(&p->jb, &jprm);
 	if (err)
 		return err;
 
@@ -114,7 +142,6 @@ int part_rtp_alloc(struct part *p, const struct config *cfg)
 
 	p->ts_out = rand_u32();
 	p->marker = true;
-	p->priming = true;
 	p->last_rx = tmr_jiffies();
 
 	return 0;
@@ -139,9 +166,11 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 		if (err)
 			return err;
 
-		jbuf_flush(p->jb);
+		jb_flush(p->jb);
+		err = jb_set_clock(p->jb, c->clock);
+		if (err)
+			return err;
 		p->fifo_fill = 0;
-		p->priming = true;
 	}
 
 	if (new_codec || p->media.ptime != res->ptime) {
@@ -164,33 +193,43 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 }
 
 
-/* Decode queued packets until the fifo holds 'want' samples */
-static void fill_fifo(struct part *p, size_t want)
+/* Decode (or conceal) what the jitter buffer has due, in playout order */
+static void fill_fifo(struct part *p)
 {
-	while (p->fifo_fill < want) {
-		struct rtp_header hdr;
-		void *mem;
-		struct mbuf *mb;
-		size_t n = ARRAY_SIZE(p->fifo) - p->fifo_fill;
+	const uint64_t now = now_us();
+	struct jb_frame f;
+	enum jb_res r;
+
+	while ((r = jb_get(p->jb, now, &f)) != JB_WAIT) {
+		size_t room = ARRAY_SIZE(p->fifo) - p->fifo_fill;
+		size_t n = room;
 		int err;
 
-		if (jbuf_get(p->jb, &hdr, &mem))
-			break;
+		if (f.resync)
+			adec_reset(p->dec);
 
-		mb = mem;
-
-		/* Opus DTX (RFC 7587 3.1.3): a frame of one or two bytes is
-		 * silence; it costs nothing to skip, where decoding it costs
-		 * as much as speech */
-		if (p->media.codec->id == CODEC_OPUS &&
-		    mbuf_get_left(mb) <= OPUS_DTX_MAX) {
-			mem_deref(mem);
+		if (r != JB_PACKET) {
+			/* Opus FEC from the next packet, PLC, or a fade */
+			err = adec_conceal(p->dec, f.next ? f.next->pl : NULL,
+					   f.next ? f.next->len : 0, f.dur,
+					   p->fifo + p->fifo_fill, &n);
+		}
+		else if (p->media.codec->id == CODEC_OPUS &&
+			 f.pkt.len <= OPUS_DTX_MAX) {
+			/* Opus DTX (RFC 7587 3.1.3): silence that costs
+			 * nothing to skip, where decoding costs as much as
+			 * speech; the mix takes no frame from us */
+			jb_played(p->jb, f.dur);
 			continue;
 		}
-
-		err = adec_decode(p->dec, mbuf_buf(mb), mbuf_get_left(mb),
-				  p->fifo + p->fifo_fill, &n);
-		mem_deref(mem);
+		else {
+			err = adec_decode(p->dec, f.pkt.pl, f.pkt.len,
+					  p->fifo + p->fifo_fill, &n);
+			if (!err)
+				jb_played(p->jb, (uint32_t)((uint64_t)n *
+					  p->media.codec->clock /
+					  ROOM_SRATE));
+		}
 
 		if (err) {
 			p->stats.pkts_bad++;
@@ -198,6 +237,8 @@ static void fill_fifo(struct part *p, size_t want)
 		}
 
 		p->fifo_fill += n;
+		if (p->fifo_fill >= ARRAY_SIZE(p->fifo))
+			break;
 	}
 }
 
@@ -216,31 +257,18 @@ bool part_pull(struct part *p)
 
 	/* a held participant leaves the mix (its music on hold too) */
 	if (part_held(p)) {
-		jbuf_flush(p->jb);
+		jb_flush(p->jb);
 		p->fifo_fill = 0;
-		p->priming = true;
 		return false;
 	}
 
-	/* after an underrun, wait until a cushion has built up again */
-	if (p->priming) {
-		fill_fifo(p, PRIME);
-		if (p->fifo_fill < PRIME)
-			return false;
-		p->priming = false;
-	}
+	fill_fifo(p);
 
-	fill_fifo(p, ROOM_FRAME);
-
-	if (!p->fifo_fill) {
-		p->priming = true;
+	if (!p->fifo_fill)
 		return false;
-	}
 
-	/* an underrun plays what there is, then silence */
+	/* the buffer keeps the timeline; a short tick is padded */
 	n = p->fifo_fill < ROOM_FRAME ? p->fifo_fill : ROOM_FRAME;
-	if (n < ROOM_FRAME)
-		p->priming = true;
 	memcpy(p->frame, p->fifo, n * sizeof(int16_t));
 	memset(p->frame + n, 0, (ROOM_FRAME - n) * sizeof(int16_t));
 
@@ -313,16 +341,13 @@ void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s)
 }
 
 
-/* Packets lost on the way to us (RFC 3550 A.3), as libre counts them */
+/* Packets lost on the way to us (RFC 3550 A.3) */
 uint64_t part_lost(const struct part *p)
 {
-	struct rtcp_stats st;
+	struct jb_stats st;
 
-	if (!p->rx_ssrc || rtcp_stats(p->rtp, p->rx_ssrc, &st) ||
-	    st.rx.lost < 0)
-		return 0;
-
-	return (uint64_t)st.rx.lost;
+	jb_stats(p->jb, &st);
+	return st.lost > 0 ? (uint64_t)st.lost : 0;
 }
 
 
@@ -341,10 +366,8 @@ uint32_t part_rtt_us(const struct part *p)
 /* Interarrival jitter of the audio we receive (RFC 3550 A.8) [us] */
 uint32_t part_jitter_us(const struct part *p)
 {
-	struct rtcp_stats st;
+	struct jb_stats st;
 
-	if (!p->rx_ssrc || rtcp_stats(p->rtp, p->rx_ssrc, &st))
-		return 0;
-
-	return st.rx.jit;
+	jb_stats(p->jb, &st);
+	return (uint32_t)(st.jitter_ms * 1000.0);
 }
