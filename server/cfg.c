@@ -94,11 +94,12 @@ static int opt_http(struct config *cfg, const char *val)
 }
 
 
-static int opt_rtp_ports(struct config *cfg, const char *val)
+/* "MIN-MAX", both within [lo_bound, hi_bound], MIN + gap <= MAX */
+static int parse_range(uint32_t *min, uint32_t *max, const char *val,
+		       uint32_t lo_bound, uint32_t hi_bound, uint32_t gap)
 {
 	char lo[8], hi[8];
 	const char *dash = strchr(val, '-');
-	uint32_t min, max;
 
 	if (!dash || dash == val || (size_t)(dash - val) >= sizeof(lo) ||
 	    strlen(dash + 1) >= sizeof(hi))
@@ -107,11 +108,20 @@ static int opt_rtp_ports(struct config *cfg, const char *val)
 	str_ncpy(lo, val, (size_t)(dash - val) + 1);
 	str_ncpy(hi, dash + 1, sizeof(hi));
 
-	if (parse_u32(&min, lo, 1024, 65535) || parse_u32(&max, hi, 1024, 65535))
+	if (parse_u32(min, lo, lo_bound, hi_bound) ||
+	    parse_u32(max, hi, lo_bound, hi_bound) || *max < *min + gap)
 		return EINVAL;
 
+	return 0;
+}
+
+
+static int opt_rtp_ports(struct config *cfg, const char *val)
+{
+	uint32_t min, max;
+
 	/* RTP takes an even port and RTCP the next one (RFC 3550 11) */
-	if (max < min + 1)
+	if (parse_range(&min, &max, val, 1024, 65535, 1))
 		return EINVAL;
 
 	cfg->rtp_min = (uint16_t)min;
@@ -169,19 +179,9 @@ static int opt_talkers_max(struct config *cfg, const char *val)
 
 static int opt_jitter_ms(struct config *cfg, const char *val)
 {
-	char lo[8], hi[8];
-	const char *dash = strchr(val, '-');
 	uint32_t min, max;
 
-	if (!dash || dash == val || (size_t)(dash - val) >= sizeof(lo) ||
-	    strlen(dash + 1) >= sizeof(hi))
-		return EINVAL;
-
-	str_ncpy(lo, val, (size_t)(dash - val) + 1);
-	str_ncpy(hi, dash + 1, sizeof(hi));
-
-	if (parse_u32(&min, lo, 0, 1000) || parse_u32(&max, hi, 20, 1000) ||
-	    max < min)
+	if (parse_range(&min, &max, val, 0, 1000, 0) || max < 20)
 		return EINVAL;
 
 	cfg->jitter_min_ms = min;
