@@ -254,6 +254,65 @@ static int dns_alloc(struct dnsc **dnscp)
 }
 
 
+struct laddr_ctx {
+	struct sip *sip;
+	const struct sa *any;   /* the wildcard address and port asked for */
+	unsigned n;             /* transports added                         */
+	int err;
+};
+
+
+/* UDP and TCP on one address */
+static int transp_add(struct sip *sip, const struct sa *laddr)
+{
+	int err;
+
+	err = sip_transp_add(sip, SIP_TRANSP_UDP, laddr);
+	if (!err)
+		err = sip_transp_add(sip, SIP_TRANSP_TCP, laddr);
+
+	return err;
+}
+
+
+static bool laddr_handler(const char *ifname, const struct sa *sa, void *arg)
+{
+	struct laddr_ctx *ctx = arg;
+	struct sa laddr = *sa;
+	(void)ifname;
+
+	if (sa_af(sa) != sa_af(ctx->any) || sa_is_linklocal(sa))
+		return false;
+
+	sa_set_port(&laddr, sa_port(ctx->any));
+	ctx->err = transp_add(ctx->sip, &laddr);
+	if (!ctx->err)
+		++ctx->n;
+
+	return ctx->err != 0;
+}
+
+
+/*
+ * libre's sip_transp_add() wants a concrete address (EINVAL for 0.0.0.0
+ * or ::), so a wildcard becomes one transport per interface address of
+ * that family, loopback included.
+ */
+static int transp_add_any(struct sip *sip, const struct sa *any)
+{
+	struct laddr_ctx ctx = {sip, any, 0, 0};
+
+	if (!sa_is_any(any))
+		return transp_add(sip, any);
+
+	(void)net_if_apply(laddr_handler, &ctx);
+	if (ctx.err)
+		return ctx.err;
+
+	return ctx.n ? 0 : EADDRNOTAVAIL;
+}
+
+
 /**
  * Start SIP on UDP and TCP at cfg->sip
  *
@@ -281,12 +340,9 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 	if (err)
 		goto out;
 
-	err  = sip_transp_add(sipd->sip, SIP_TRANSP_UDP, &cfg->sip);
-	err |= sip_transp_add(sipd->sip, SIP_TRANSP_TCP, &cfg->sip);
-	if (err) {
-		err = EADDRINUSE;
+	err = transp_add_any(sipd->sip, &cfg->sip);
+	if (err)
 		goto out;
-	}
 
 	/* screen before the session layer sees anything */
 	err = sip_listen(&sipd->lsnr, sipd->sip, true, request_handler, sipd);

@@ -1,0 +1,19 @@
+# bench/: chorus-load (SIP/RTP load generator) and the capacity benchmark.
+# Included by the top-level Makefile after mixer/mixer.mk.
+
+LOAD_SRCS := bench/chorus_load.c bench/load_audio.c bench/load_report.c \
+	bench/load_rtp.c bench/load_sip.c
+LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(LOAD_OBJS): CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
+
+$(BUILD)/chorus-load: $(LOAD_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+chorus-load: $(BUILD)/chorus-load
+
+# CAPACITY_ARGS=--quick for a short run
+bench-capacity: $(BUILD)/chorusd $(BUILD)/chorus-load
+	bench/capacity.sh --build $(BUILD) $(CAPACITY_ARGS)
+
+.PHONY: chorus-load bench-capacity
