@@ -61,9 +61,16 @@ e2e: all
 test: unit e2e
 
 # Unit tests once more under AddressSanitizer and UBSan.
+ASAN_MAKE = $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 test-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit
+	$(ASAN_MAKE) unit
+
+# The end-to-end tests against a chorusd built with ASan and UBSan: a
+# sanitizer report ends chorusd with an error, which fails the test.
+e2e-asan: tools
+	$(ASAN_MAKE) build-asan/chorusd
+	CHORUSD=$(CURDIR)/build-asan/chorusd tests/e2e/run.sh
 
 run: $(BUILD)/chorusd
 	./$(BUILD)/chorusd
@@ -74,6 +81,6 @@ deps:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tools unit e2e test test-asan run deps clean bench
+.PHONY: all tools unit e2e e2e-asan test test-asan run deps clean bench
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
