@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <re.h>
 #include "../mixer/mixer.h"
@@ -24,6 +25,8 @@
 #include "tick.h"
 
 enum {
+	FD_MAX = 65536,            /* descriptors we ask for (2/caller) */
+	CATCH_UP_MAX = 3,          /* late ticks run again, at most     */
 	SHUTDOWN_WAIT_MS = 4000,   /* BYEs get this long to be answered */
 	SWEEP_MS = 1000,           /* RTP timeout check period         */
 	EXIT_USAGE = 2,
@@ -43,17 +46,39 @@ struct app {
 static struct app app;
 
 
+/* Every 20 ms: mix every room. Periods missed while the loop was busy
+ * are run too (a few at most), so no stream loses a frame to a stall */
 static void tick_handler(uint64_t missed, void *arg)
 {
 	struct app *a = arg;
 	const struct list *lst = rooms_list(a->rooms);
+	uint64_t runs = 1 + (missed < CATCH_UP_MAX ? missed : CATCH_UP_MAX);
 
 	if (missed)
-		log_debug("tick: %llu periods missed",
-			  (unsigned long long)missed);
+		log_debug("tick: %llu periods late", (unsigned long long)missed);
 
-	for (struct le *le = list_head(lst); le; le = le->next)
-		room_tick(le->data);
+	while (runs--) {
+		for (struct le *le = list_head(lst); le; le = le->next)
+			room_tick(le->data);
+	}
+}
+
+
+/* Each participant takes two descriptors (RTP, RTCP): raise the soft
+ * limit to the hard one, and tell libre, which allows 1024 by default */
+static int fd_limits(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return errno;
+
+	if (rl.rlim_cur < FD_MAX && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < FD_MAX ? rl.rlim_max : FD_MAX;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	return fd_setsize((int)(rl.rlim_cur < FD_MAX ? rl.rlim_cur : FD_MAX));
 }
 
 
@@ -245,6 +270,10 @@ int main(int argc, char *argv[])
 	}
 
 	advertise_pick(&app.cfg);
+
+	err = fd_limits();
+	if (err)
+		log_warn("cannot raise the descriptor limit: %m", err);
 
 	err = start(&app);
 	if (!err)

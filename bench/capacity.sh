@@ -1,0 +1,412 @@
+#!/bin/bash
+# capacity.sh: how many participants chorusd holds on one core.
+#
+# chorusd runs pinned to core 0, chorus-load on core 1. For each scenario
+# N rises step by step; each step starts a fresh chorusd, joins N calls,
+# waits, measures a window (chorusd CPU from /proc/PID/stat over the
+# window only, RSS from /proc/PID/status, loss/late/jitter per participant
+# from chorus-load), and stops at the first N where quality breaks: more
+# than 1% of packets lost or late, or more than 0.1% of calls refused.
+# Then the SIP join rate, the codec-bound limit of each scenario (libopus
+# timed in the same run) and a profile of chorusd at the breaking point.
+#
+# Runs inside a private network namespace (unshare -n) when it can, so
+# all traffic stays on a loopback nobody else uses. See README "Capacity".
+set -u
+
+usage() {
+	cat <<EOF
+usage: bench/capacity.sh [--quick] [--build DIR] [--silence frames|dtx|full]
+                         [--no-profile] [--no-join] [--no-rt]
+  --quick       fewer steps, shorter windows (about 3 minutes)
+  --silence     what silent Opus participants send (chorus-load --help)
+  --no-rt       run chorusd and chorus-load as ordinary tasks, not
+                SCHED_FIFO (numbers then depend on other work running)
+EOF
+}
+
+QUICK=0
+BUILD=build
+SILENCE=frames
+PROFILE=1
+JOIN=1
+RT=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) QUICK=1 ;;
+	--build) BUILD="$2"; shift ;;
+	--silence) SILENCE="$2"; shift ;;
+	--no-profile) PROFILE=0 ;;
+	--no-join) JOIN=0 ;;
+	--no-rt) RT=0 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "${CHORUS_CAP_NS:-0}" != 1 ]; then
+	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+		exec unshare -n env CHORUS_CAP_NS=1 "$0" --build "$BUILD" \
+			--silence "$SILENCE" $([ $RT = 0 ] && echo --no-rt) \
+			$([ $QUICK = 1 ] && echo --quick) \
+			$([ $PROFILE = 0 ] && echo --no-profile) \
+			$([ $JOIN = 0 ] && echo --no-join)
+	fi
+	echo "capacity: no private network namespace (needs root):" \
+	     "using the host's loopback" >&2
+else
+	ip link set lo up
+fi
+
+for b in "$BUILD/chorusd" "$BUILD/chorus-load"; do
+	[ -x "$b" ] || { echo "capacity: $b missing (make)" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "capacity: needs 2 cores" >&2; exit 1; }
+
+SIP_PORT=25060
+HTTP_PORT=28080
+RTP_PORTS=10000-30000
+RATE=500                  # calls/s while joining
+if [ $QUICK = 1 ]; then
+	DUR=4; WARM=1
+	STEPS_A="100 300 500 1000 2000"
+	STEPS_B="100 300 500 700"
+	JOIN_RATES="200 500 1000"
+	REFINE=0
+else
+	DUR=10; WARM=2
+	STEPS_A="100 200 400 700 1000 1500 2000 3000"
+	STEPS_B="100 200 300 400 500 600 800"
+	JOIN_RATES="200 400 700 1000 1500 2000"
+	REFINE=2
+fi
+
+# SCHED_FIFO (lowest real-time priority): each gets its core whenever it
+# wants it, whatever else the machine runs (nice values do not reach
+# across autogroups); the kernel still leaves others 5% (sched_rt_runtime)
+PRIO_CMD=""
+if [ $RT = 1 ]; then
+	if chrt -f 1 true 2>/dev/null; then
+		PRIO_CMD="chrt -f 1"
+	else
+		echo "capacity: cannot use SCHED_FIFO; ordinary tasks" >&2
+		RT=0
+	fi
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d /tmp/chorus-cap.XXXXXX)
+SRV=""
+PROBES=""
+QUIET_LEFT=$([ $QUICK = 1 ] && echo 30 || echo 180)  # [s] to wait, total
+
+# copies: a rebuild during the run does not change what is measured
+cp "$BUILD/chorusd" "$BUILD/chorus-load" "$WORK/"
+SRVD="$WORK/chorusd"
+LOAD="$WORK/chorus-load"
+
+cleanup() {
+	[ -n "$SRV" ] && kill -KILL "$SRV" 2>/dev/null
+	for p in $PROBES; do perf probe -q -d "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# key=value from a chorus-load line
+kv() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+# Wait (within the QUIET_LEFT budget) until the machine is nearly idle:
+# other work on either core skews the numbers. The wait% column shows
+# what was left: the time chorusd was runnable but not running.
+quiet() {
+	local a b
+	while [ "$QUIET_LEFT" -gt 0 ]; do
+		a=$(head -1 /proc/stat)
+		sleep 1
+		b=$(head -1 /proc/stat)
+		QUIET_LEFT=$((QUIET_LEFT - 1))
+		awk -v a="$a" -v b="$b" 'BEGIN {
+			split(a, x); split(b, y); t = 0
+			for (i = 2; i <= 9; i++) t += y[i] - x[i]
+			idle = (y[5] - x[5]) + (y[6] - x[6])
+			exit (t > 0 && (t - idle) / t < 0.15) ? 0 : 1
+		}' && return
+	done
+}
+
+srv_start() {
+	quiet
+	rm -rf "$WORK/data"
+	taskset -c 0 $PRIO_CMD "$SRVD" --sip "127.0.0.1:$SIP_PORT" \
+		--http "127.0.0.1:$HTTP_PORT" --rtp-ports "$RTP_PORTS" \
+		--data-dir "$WORK/data" --auto-create yes --log-level warn \
+		--max-participants 100000 --talkers-max 3 \
+		2>>"$WORK/chorusd.log" &
+	SRV=$!
+	for _ in $(seq 1 30); do
+		curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null \
+			2>&1 && break
+		sleep 0.1
+	done
+	RSS0=$(rss_kb "$SRV")
+}
+
+srv_stop() {
+	kill -TERM "$SRV" 2>/dev/null
+	for _ in $(seq 1 60); do
+		kill -0 "$SRV" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SRV" 2>/dev/null; then
+		echo "capacity: chorusd $SRV still running 6 s after" \
+		     "SIGTERM; killed" >&2
+		kill -KILL "$SRV" 2>/dev/null
+	fi
+	wait "$SRV" 2>/dev/null
+	SRV=""
+}
+
+# load N ROOMS TALKERS [extra chorus-load flags]: one measured step
+load() {
+	local n=$1 r=$2 k=$3
+	shift 3
+	timeout $((n / RATE + DUR + WARM + 40)) taskset -c 1 $PRIO_CMD \
+		"$LOAD" -s "127.0.0.1:$SIP_PORT" -n "$n" -r "$r" -k "$k" \
+		-d "$DUR" -w "$WARM" -R "$RATE" -t 5 --pid "$SRV" \
+		--silence "$SILENCE" "$@" >"$WORK/load.out" 2>"$WORK/load.err"
+}
+
+echo "# chorusd capacity, $(date -u +%Y-%m-%dT%H:%MZ)," \
+     "chorusd $(git -C "$(dirname "$0")/.." describe --always --dirty \
+	2>/dev/null || echo '?'), $(uname -m)," \
+     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
+     "$(nproc) cores; silence=$SILENCE window=${DUR}s" \
+     "sched=$([ $RT = 1 ] && echo fifo || echo other)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- codec cost, on chorusd's core -----------------------------------
+CC=$(taskset -c 0 $PRIO_CMD "$LOAD" --codec-cost --silence "$SILENCE")
+echo "$CC"
+ENC=$(kv "$CC" enc_us)
+DSP=$(kv "$CC" dec_speech_us)
+DSIL=$(kv "$CC" dec_sil_us)
+
+# --- what chorusd decodes and encodes (uprobes on libopus) -------------
+# 50 participants in one room, 3 talkers: opus_decode/opus_encode calls
+# per second. SILDEC = decodes per silent participant per 20 ms tick.
+SILDEC=$(kv "$CC" sil_sent_share)
+SILDEC_SRC="assumed: every silent packet sent is decoded"
+LIBOPUS=$(ldd "$SRVD" | awk '/libopus/ {print $3}')
+perf probe -q -d 'probe_libopus:chorusbench_*' >/dev/null 2>&1
+if command -v perf >/dev/null && [ -n "$LIBOPUS" ] &&
+   perf probe -q -x "$LIBOPUS" 'chorusbench_dec=opus_decode' 2>/dev/null; then
+	PROBES="probe_libopus:chorusbench_dec"
+	perf probe -q -x "$LIBOPUS" 'chorusbench_enc=opus_encode' \
+		2>/dev/null && PROBES="$PROBES probe_libopus:chorusbench_enc"
+	srv_start
+	DUR_SAVE=$DUR; DUR=6
+	load 50 1 3 &
+	LP=$!
+	sleep 3
+	perf stat -x, -e "$(echo $PROBES | tr ' ' ,)" -p "$SRV" -- sleep 3 \
+		2>"$WORK/probe.txt" >/dev/null
+	wait $LP
+	DUR=$DUR_SAVE
+	srv_stop
+	DECS=$(awk -F, '/chorusbench_dec/ {print $1 / 3}' "$WORK/probe.txt")
+	ENCS=$(awk -F, '/chorusbench_enc/ {print $1 / 3}' "$WORK/probe.txt")
+	if [ -n "$DECS" ]; then
+		SILDEC=$(awk -v d="$DECS" 'BEGIN {x = (d - 3 * 50) / (47 * 50);
+			printf "%.4f", x < 0 ? 0 : x}')
+		SILDEC_SRC="measured"
+	fi
+	echo "codec_calls n=50 rooms=1 talkers=3 decodes_per_s=$DECS" \
+	     "encodes_per_s=$ENCS encodes_per_tick=$(awk -v e="$ENCS" \
+	     'BEGIN {print e / 50}') silent_decodes_per_tick=$SILDEC" \
+	     "(sent: $(kv "$CC" sil_sent_share))"
+	for p in $PROBES; do perf probe -q -d "$p" 2>/dev/null; done
+	PROBES=""
+fi
+
+# --- the scenarios ---------------------------------------------------
+ROWS="$WORK/rows"
+: >"$ROWS"
+printf '%-7s %5s %5s %5s %5s %9s %6s %7s %7s %6s %6s %6s %6s  %s\n' \
+	scenario N rooms cpu% wait% us/part/t rss_MB kB/part pps_med \
+	loss% late% jit_ms failed result >"$ROWS"
+
+# step NAME N ROOMS TALKERS -> sets PASS (1/0); appends a row
+step() {
+	local name=$1 n=$2 r=$3 k=$4 s failed cpu res
+	srv_start
+	load "$n" "$r" "$k"
+	s=$(grep '^summary' "$WORK/load.out")
+	srv_stop
+	if [ -z "$s" ]; then
+		echo "capacity: $name N=$n: no summary from chorus-load:" >&2
+		tail -3 "$WORK/load.err" "$WORK/load.out" >&2
+		PASS=0
+		printf '%-7s %5s %5s %s\n' "$name" "$n" "$r" \
+			"(no result)" >>"$ROWS"
+		return
+	fi
+	echo "$name $s"
+	failed=$(kv "$s" calls_failed)
+	cpu=$(kv "$s" srv_cpu_pct)
+	PASS=$(awk -v l="$(kv "$s" loss_pct)" -v t="$(kv "$s" late_pct)" \
+		-v f="$failed" -v n="$n" \
+		'BEGIN {print (l <= 1 && t <= 1 && f <= n / 1000) ? 1 : 0}')
+	res=ok
+	[ "$PASS" = 1 ] || res=BREAK
+	awk -v name="$name" -v n="$n" -v r="$r" -v cpu="$cpu" \
+		-v rss="$(kv "$s" srv_rss_kb)" -v rss0="${RSS0:-0}" \
+		-v ok="$(kv "$s" calls_ok)" -v pps="$(kv "$s" pps_med)" \
+		-v loss="$(kv "$s" loss_pct)" -v late="$(kv "$s" late_pct)" \
+		-v jit="$(kv "$s" jitter_ms_med)" -v f="$failed" -v res="$res" \
+		-v w="$(kv "$s" srv_runq_wait_pct)" \
+		'BEGIN {
+			m = ok > 0 ? ok : 1
+			printf "%-7s %5d %5d %5.1f %5.1f %9.2f %6.1f %7.1f " \
+				"%7.2f %6.2f %6.2f %6.2f %6d  %s\n",
+				name, n, r, cpu, w, cpu / 100 * 20000 / m,
+				rss / 1024, (rss - rss0) / m, pps, loss, late,
+				jit, f, res
+		}' >>"$ROWS"
+	echo "capacity scenario=$name n=$n rooms=$r result=$res $s" \
+		>>"$WORK/machine"
+}
+
+# scenario NAME TALKERS ROOMSIZE STEPS -> BEST (largest passing N), BREAK_N
+scenario() {
+	local name=$1 k=$2 size=$3 steps=$4 n r lo=0 hi=0 mid i
+	BEST=0
+	BREAK_N=0
+	for n in $steps; do
+		r=1
+		[ "$size" -gt 0 ] && r=$((n / size))
+		step "$name" "$n" "$r" "$k"
+		if [ "$PASS" = 1 ]; then
+			BEST=$n; lo=$n
+		else
+			hi=$n; break
+		fi
+	done
+	for i in $(seq 1 $REFINE); do
+		[ "$hi" -gt 0 ] || break
+		mid=$(( (lo + hi) / 2 / 10 * 10 ))
+		[ "$mid" -gt "$lo" ] && [ "$mid" -lt "$hi" ] || break
+		r=1
+		[ "$size" -gt 0 ] && r=$((mid / size))
+		step "$name" "$mid" "$r" "$k"
+		if [ "$PASS" = 1 ]; then
+			BEST=$mid; lo=$mid
+		else
+			hi=$mid
+		fi
+	done
+	BREAK_N=$hi
+}
+
+scenario 1room 3 0 "$STEPS_A"
+BEST_A=$BEST; BREAK_A=$BREAK_N
+scenario 50x10 2 10 "$STEPS_B"
+BEST_B=$BEST; BREAK_B=$BREAK_N
+
+echo
+cat "$ROWS"
+
+# --- codec-bound limits ------------------------------------------------
+# One core has T = 20000 us per 20 ms tick. A room of S participants with
+# K talkers costs (K+1) encodes (one per talker, one shared by all
+# listeners) and K talker decodes: c = (K+1)E + K*Dsp. Silent
+# participants cost nothing more if chorusd does not decode them (the
+# target design); as chorusd runs, each silent participant costs
+# SILDEC decodes per tick, each costed as a speech decode:
+# c' = c + (S-K)*SILDEC*Dsp. Limit = participants per core at that cost.
+echo
+awk -v E="$ENC" -v Ds="$DSP" -v q="$SILDEC" -v src="$SILDEC_SRC" \
+    -v a="$BEST_A" -v b="$BEST_B" 'BEGIN {
+	T = 20000
+	z = q * Ds
+	cA = 4 * E + 3 * Ds
+	limA2 = z > 0 ? 3 + (T - cA) / z : 0
+	cB = 3 * E + 2 * Ds; cB2 = cB + 8 * z
+	limB = 10 * T / cB; limB2 = 10 * T / cB2
+	printf "codec-bound limit: E=%.1f us/encode, Dsp=%.1f us/decode, " \
+		"%.4f decodes per silent participant per tick (%s)\n",
+		E, Ds, q, src
+	printf "  1room K=3: talkers-only decode: unbounded (%.0f us per " \
+		"tick at any N)", cA
+	if (limA2 > 0)
+		printf "; as chorusd decodes: %.0f -> achieved %d = %.2f",
+			limA2, a, a / limA2
+	printf "\n  50x10 K=2: talkers-only decode: %.0f -> achieved %d " \
+		"= %.2f; as chorusd decodes: %.0f -> %.2f\n",
+		limB, b, b / limB, limB2, b / limB2
+	printf "codec_bound scenario=1room limit_talkers_only=inf " \
+		"limit_as_run=%.0f achieved=%d\n", limA2, a
+	printf "codec_bound scenario=50x10 limit_talkers_only=%.0f " \
+		"limit_as_run=%.0f achieved=%d\n", limB, limB2, b
+    }'
+cat "$WORK/machine"
+
+# --- SIP join rate -----------------------------------------------------
+# Calls into one room at a fixed rate, each hung up 0.2 s after its 200
+# OK (so a few hundred are up at once); passes with >= 99.9% answered and
+# >= 95% of the rate reached.
+if [ $JOIN = 1 ]; then
+	echo
+	JBEST=0
+	for rate in $JOIN_RATES; do
+		n=$((rate * 3))
+		[ $n -lt 600 ] && n=600
+		srv_start
+		timeout $((n / rate + 30)) taskset -c 1 $PRIO_CMD "$LOAD" \
+			-s "127.0.0.1:$SIP_PORT" -n "$n" -r 1 --join-only \
+			-R "$rate" --hold 0.2 -t 5 \
+			>"$WORK/load.out" 2>"$WORK/load.err"
+		srv_stop
+		s=$(grep '^join' "$WORK/load.out")
+		echo "$s"
+		ok=$(awk -v p="$(kv "$s" success_pct)" \
+			-v a="$(kv "$s" rate_achieved)" -v r="$rate" \
+			'BEGIN {print (p >= 99.9 && a >= 0.95 * r) ? 1 : 0}')
+		[ "$ok" = 1 ] || break
+		JBEST=$rate
+	done
+	echo "join_rate calls_per_s=$JBEST (>= 99.9% answered)"
+fi
+
+# --- profile at the breaking point --------------------------------------
+# profile NAME N ROOMS TALKERS: 4 s of perf samples of chorusd mid-window
+profile() {
+	local name=$1 n=$2 r=$3 k=$4 lp
+	echo
+	echo "# profile: chorusd, $name N=$n, 4 s, share of samples by" \
+	     "object, then by symbol"
+	srv_start
+	DUR_SAVE=$DUR; DUR=8
+	load "$n" "$r" "$k" &
+	lp=$!
+	sleep $((n / RATE + WARM + 2))
+	perf record -q -F 999 -p "$SRV" -o "$WORK/perf.data" -- sleep 4 \
+		>/dev/null 2>&1
+	wait $lp
+	DUR=$DUR_SAVE
+	srv_stop
+	perf report -q -i "$WORK/perf.data" --stdio --sort dso 2>/dev/null |
+		awk 'NF {printf "  %s %s\n", $1, $2}' | head -6
+	perf report -q -i "$WORK/perf.data" --stdio --sort sym 2>/dev/null |
+		awk 'NF {$2 = ""; printf "  %s\n", $0}' | head -16
+}
+
+if [ $PROFILE = 1 ] && command -v perf >/dev/null; then
+	[ "$BREAK_A" -gt 0 ] && profile 1room "$BREAK_A" 1 3
+	[ "$BREAK_B" -gt 0 ] && profile 50x10 "$BREAK_B" $((BREAK_B / 10)) 2
+fi
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# quiet-wait budget left: ${QUIET_LEFT}s"

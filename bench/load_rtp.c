@@ -1,0 +1,507 @@
+/**
+ * @file load_rtp.c  chorus-load media: one UDP socket per participant
+ *
+ * chorusd latches each participant on the source address of its RTP, so
+ * every participant sends from its own local port. All sockets sit in one
+ * epoll set, itself read from libre's loop; each ready socket is drained
+ * with recvmmsg() and every packet carries the kernel's arrival time
+ * (SO_TIMESTAMPNS), so a busy generator does not inflate the measured
+ * transit. One absolute timerfd runs LOAD_SLOTS phases per 20 ms; a
+ * participant sends in phase idx % LOAD_SLOTS, so packets do not all
+ * leave in one burst.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <re.h>
+#include "load.h"
+
+enum {
+	RTP_HDR = 12,                         /* RFC 3550 5.1 [bytes]  */
+	EV_MAX = 256,                         /* epoll events per wait */
+	RX_BATCH = 8,                         /* recvmmsg batch        */
+	SLOT_NS = LOAD_PTIME * 1000000 / LOAD_SLOTS,
+	TALK_SPREAD = 37,                     /* frame offset per talker */
+	PORT_TRIES = 20000,
+};
+
+struct load_rtp {
+	struct load_part *partv;
+	size_t n;
+	const struct load_audio *audio;
+	int ep;              /* epoll set of the RTP sockets            */
+	int tfd;             /* send clock                              */
+	uint64_t slot;       /* slots run                               */
+	bool window;         /* receive statistics on                   */
+	int64_t rt0, rt1;    /* window by kernel arrival time [us, UTC] */
+	uint64_t errors;     /* failed sends                            */
+};
+
+
+static void destructor(void *arg)
+{
+	struct load_rtp *rtp = arg;
+
+	if (rtp->tfd >= 0) {
+		fd_close(rtp->tfd);
+		close(rtp->tfd);
+	}
+	if (rtp->ep >= 0) {
+		fd_close(rtp->ep);
+		close(rtp->ep);
+	}
+}
+
+
+static void send_one(struct load_rtp *rtp, struct load_part *p)
+{
+	const struct load_audio *a = rtp->audio;
+	const struct load_frame *f;
+	uint8_t pkt[RTP_HDR + LOAD_PKT_MAX];
+	struct sockaddr_in sin;
+
+	if (p->talker)
+		f = &a->speech[(p->frames + p->idx * TALK_SPREAD) %
+			       a->nspeech];
+	else
+		f = &a->sil[(p->frames + p->idx) % a->nsil];
+
+	if (f->len) {
+		pkt[0] = 0x80;
+		pkt[1] = (uint8_t)(a->pt | (p->frames ? 0 : 0x80));
+		pkt[2] = (uint8_t)(p->seq >> 8);
+		pkt[3] = (uint8_t)p->seq;
+		pkt[4] = (uint8_t)(p->ts >> 24);
+		pkt[5] = (uint8_t)(p->ts >> 16);
+		pkt[6] = (uint8_t)(p->ts >> 8);
+		pkt[7] = (uint8_t)p->ts;
+		pkt[8] = (uint8_t)(p->ssrc >> 24);
+		pkt[9] = (uint8_t)(p->ssrc >> 16);
+		pkt[10] = (uint8_t)(p->ssrc >> 8);
+		pkt[11] = (uint8_t)p->ssrc;
+		memcpy(pkt + RTP_HDR, f->buf, f->len);
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = p->raddr;
+		sin.sin_port = htons(p->rport);
+
+		if (sendto(p->fd, pkt, RTP_HDR + f->len, 0,
+			   (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			rtp->errors++;
+		p->seq++;
+	}
+
+	/* RFC 3550 5.1: the timestamp runs on through unsent frames */
+	p->ts += a->ts_step;
+	p->frames++;
+}
+
+
+static void tick_handler(int flags, void *arg)
+{
+	struct load_rtp *rtp = arg;
+	uint64_t exp = 0;
+
+	if (read(rtp->tfd, &exp, sizeof(exp)) != sizeof(exp))
+		return;
+
+	/* a late clock sends every missed phase now, as a late sender
+	 * would */
+	while (exp--) {
+		size_t slot = rtp->slot++ % LOAD_SLOTS;
+
+		for (size_t i = slot; i < rtp->n; i += LOAD_SLOTS) {
+			struct load_part *p = &rtp->partv[i];
+
+			if (p->media)
+				send_one(rtp, p);
+		}
+	}
+}
+
+
+static void rx_init(struct load_rx *rx, uint32_t ssrc, uint16_t seq,
+		    uint32_t ts)
+{
+	rx->started = true;
+	rx->ssrc = ssrc;
+	rx->max_seq = seq;
+	rx->cycles = 0;
+	rx->base_seq = seq;
+	rx->received = 0;
+	rx->last_ts = ts;
+	rx->ts_ext = 0;
+	rx->have_transit = false;
+	rx->jitter = 0.0;
+	rx->ntransit = 0;
+}
+
+
+static void transit_push(struct load_rx *rx, int64_t transit_us)
+{
+	if (rx->ntransit == rx->cap) {
+		size_t cap = rx->cap ? rx->cap * 2 : 1024;
+		int32_t *v = rx->transit ?
+			mem_realloc(rx->transit, cap * sizeof(*v)) :
+			mem_alloc(cap * sizeof(*v), NULL);
+
+		if (!v)
+			return;
+		rx->transit = v;
+		rx->cap = cap;
+	}
+
+	if (!rx->ntransit)
+		rx->transit0 = transit_us;
+
+	rx->transit[rx->ntransit++] = (int32_t)(transit_us - rx->transit0);
+}
+
+
+/* One received RTP packet; arr_us is its kernel arrival time [us] */
+static void rx_packet(struct load_rx *rx, const uint8_t *b, size_t len,
+		      int64_t arr_us)
+{
+	uint16_t seq, udelta;
+	uint32_t ts, ssrc;
+	int64_t transit;
+
+	if (len < RTP_HDR || (b[0] >> 6) != 2)
+		return;
+
+	seq = (uint16_t)(b[2] << 8 | b[3]);
+	ts = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
+		(uint32_t)b[6] << 8 | b[7];
+	ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
+		(uint32_t)b[10] << 8 | b[11];
+
+	if (!rx->started || ssrc != rx->ssrc)
+		rx_init(rx, ssrc, seq, ts);
+
+	/* RFC 3550 A.1: extended highest sequence number */
+	udelta = (uint16_t)(seq - rx->max_seq);
+	if (udelta && udelta < 0x8000) {
+		if (seq < rx->max_seq)
+			rx->cycles += 1u << 16;
+		rx->max_seq = seq;
+	}
+	rx->received++;
+
+	rx->ts_ext += (int32_t)(ts - rx->last_ts);
+	rx->last_ts = ts;
+
+	/* RFC 3550 A.8: interarrival jitter in RTP clock units */
+	transit = arr_us * (int64_t)rx->clock / 1000000 - rx->ts_ext;
+	if (rx->have_transit) {
+		int64_t d = transit - rx->last_transit;
+
+		if (d < 0)
+			d = -d;
+		rx->jitter += ((double)d - rx->jitter) / 16.0;
+	}
+	rx->last_transit = transit;
+	rx->have_transit = true;
+
+	transit_push(rx, arr_us - rx->ts_ext * 1000000 / (int64_t)rx->clock);
+}
+
+
+/* The clock of SO_TIMESTAMPNS [us] */
+static int64_t rt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+static int64_t cmsg_arrival(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SO_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000 +
+				ts.tv_nsec / 1000;
+		}
+	}
+
+	return rt_now_us();
+}
+
+
+static void drain(struct load_rtp *rtp, struct load_part *p)
+{
+	static uint8_t bufv[RX_BATCH][LOAD_PKT_MAX + RTP_HDR];
+	static uint8_t ctlv[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct mmsghdr mv[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	int r;
+
+	do {
+		memset(mv, 0, sizeof(mv));
+		for (int i = 0; i < RX_BATCH; i++) {
+			iov[i].iov_base = bufv[i];
+			iov[i].iov_len = sizeof(bufv[i]);
+			mv[i].msg_hdr.msg_iov = &iov[i];
+			mv[i].msg_hdr.msg_iovlen = 1;
+			mv[i].msg_hdr.msg_control = ctlv[i];
+			mv[i].msg_hdr.msg_controllen = sizeof(ctlv[i]);
+		}
+
+		r = recvmmsg(p->fd, mv, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (r <= 0 || !rtp->window)
+			continue;
+
+		for (int i = 0; i < r; i++) {
+			int64_t arr = cmsg_arrival(&mv[i].msg_hdr);
+
+			if (arr >= rtp->rt0 && arr < rtp->rt1)
+				rx_packet(&p->rx, bufv[i], mv[i].msg_len,
+					  arr);
+		}
+	} while (r == RX_BATCH);
+}
+
+
+static void rx_handler(int flags, void *arg)
+{
+	struct load_rtp *rtp = arg;
+	struct epoll_event evv[EV_MAX];
+	int n;
+
+	n = epoll_wait(rtp->ep, evv, EV_MAX, 0);
+	for (int i = 0; i < n; i++)
+		drain(rtp, evv[i].data.ptr);
+}
+
+
+static int sock_open(struct load_part *p, uint16_t *port)
+{
+	struct sockaddr_in sin;
+	int one = 1;
+
+	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
+		return errno;
+
+	(void)setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+			 sizeof(one));
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+	/* an even port, as RTP wants (RFC 3550 11); skip ports in use */
+	for (int i = 0; i < PORT_TRIES && *port < 65534; i++) {
+		sin.sin_port = htons(*port);
+		*port += 2;
+		if (!bind(p->fd, (struct sockaddr *)&sin, sizeof(sin))) {
+			p->lport = ntohs(sin.sin_port);
+			return 0;
+		}
+	}
+
+	return EADDRINUSE;
+}
+
+
+/**
+ * Open one RTP socket per participant, from port_base up (even ports)
+ *
+ * @param rtpp       Set on success
+ * @param partv      Participants (owned by the caller, outlive rtp)
+ * @param n          Count
+ * @param audio      Frames to send
+ * @param port_base  First local port tried
+ *
+ * @return 0 or errno
+ */
+int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
+		   size_t n, const struct load_audio *audio,
+		   uint16_t port_base)
+{
+	struct load_rtp *rtp;
+	uint16_t port = port_base & ~1u;
+	int err = 0;
+
+	rtp = mem_zalloc(sizeof(*rtp), destructor);
+	if (!rtp)
+		return ENOMEM;
+
+	rtp->partv = partv;
+	rtp->n = n;
+	rtp->audio = audio;
+	rtp->tfd = -1;
+	rtp->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (rtp->ep < 0) {
+		err = errno;
+		goto out;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		struct load_part *p = &partv[i];
+		struct epoll_event ev;
+
+		err = sock_open(p, &port);
+		if (err)
+			goto out;
+
+		p->rx.clock = audio->clock;
+		ev.events = EPOLLIN;
+		ev.data.ptr = p;
+		if (epoll_ctl(rtp->ep, EPOLL_CTL_ADD, p->fd, &ev)) {
+			err = errno;
+			goto out;
+		}
+	}
+
+	err = fd_listen(rtp->ep, FD_READ, rx_handler, rtp);
+
+ out:
+	if (err)
+		mem_deref(rtp);
+	else
+		*rtpp = rtp;
+
+	return err;
+}
+
+
+/**
+ * Start the send clock: LOAD_SLOTS phases per ptime, absolute schedule
+ *
+ * @return 0 or errno
+ */
+int load_rtp_start(struct load_rtp *rtp)
+{
+	struct itimerspec its;
+
+	rtp->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (rtp->tfd < 0)
+		return errno;
+
+	clock_gettime(CLOCK_MONOTONIC, &its.it_value);
+	its.it_value.tv_sec += 1;
+	its.it_interval.tv_sec = 0;
+	its.it_interval.tv_nsec = SLOT_NS;
+
+	if (timerfd_settime(rtp->tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		return errno;
+
+	return fd_listen(rtp->tfd, FD_READ, tick_handler, rtp);
+}
+
+
+/* The call is up: start sending to p->raddr:p->rport */
+void load_rtp_media_on(struct load_rtp *rtp, struct load_part *p)
+{
+	(void)rtp;
+
+	p->ssrc = rand_u32();
+	p->seq = rand_u16();
+	p->ts = rand_u32();
+	p->frames = 0;
+	p->media = true;
+}
+
+
+/**
+ * Open or close the measurement window. Packets count by their kernel
+ * arrival time, not by when we read them: opening forgets everything
+ * that arrived before; closing reads every socket dry first, so packets
+ * that arrived inside the window but were not read yet still count.
+ */
+void load_rtp_window(struct load_rtp *rtp, bool open)
+{
+	if (open) {
+		for (size_t i = 0; i < rtp->n; i++)
+			rtp->partv[i].rx.started = false;
+		rtp->rt0 = rt_now_us();
+		rtp->rt1 = INT64_MAX;
+		rtp->window = true;
+		return;
+	}
+
+	rtp->rt1 = rt_now_us();
+	for (size_t i = 0; i < rtp->n; i++) {
+		if (rtp->partv[i].fd >= 0)
+			drain(rtp, &rtp->partv[i]);
+	}
+	rtp->window = false;
+}
+
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+
+/**
+ * One participant's window result
+ *
+ * @param rx         Receive state (its transit list is sorted in place)
+ * @param expected   Packets the sequence numbers say were sent
+ * @param lost       expected - received (RFC 3550 A.3), at least 0
+ * @param late       Packets more than LOAD_LATE_MS behind the best transit
+ * @param jitter_ms  RFC 3550 A.8 jitter at the end of the window [ms]
+ * @param spread_ms  Worst transit minus best transit [ms]
+ */
+void load_rtp_rx_result(const struct load_rx *rx, uint64_t *expected,
+			uint64_t *lost, uint64_t *late, double *jitter_ms,
+			double *spread_ms)
+{
+	uint64_t exp;
+	int32_t lim;
+
+	*expected = *lost = *late = 0;
+	*jitter_ms = *spread_ms = 0.0;
+	if (!rx->started || !rx->received)
+		return;
+
+	exp = (uint64_t)rx->cycles + rx->max_seq - rx->base_seq + 1;
+	*expected = exp;
+	*lost = exp > rx->received ? exp - rx->received : 0;
+	*jitter_ms = rx->jitter * 1000.0 / rx->clock;
+
+	if (!rx->ntransit)
+		return;
+
+	qsort(rx->transit, rx->ntransit, sizeof(int32_t), cmp_i32);
+	*spread_ms = (rx->transit[rx->ntransit - 1] - rx->transit[0]) / 1000.0;
+	lim = rx->transit[0] + LOAD_LATE_MS * 1000;
+	for (size_t i = rx->ntransit; i > 0 && rx->transit[i - 1] > lim; i--)
+		(*late)++;
+}
+
+
+uint64_t load_rtp_errors(const struct load_rtp *rtp)
+{
+	return rtp ? rtp->errors : 0;
+}
+
+
+/* Close the sockets and free the receive state */
+void load_rtp_close(struct load_part *partv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (partv[i].fd > 0)
+			close(partv[i].fd);
+		partv[i].fd = -1;
+		partv[i].rx.transit = mem_deref(partv[i].rx.transit);
+	}
+}
