@@ -112,7 +112,6 @@ void api_parts_post(struct api_req *req);
 void api_part_get(struct api_req *req);
 void api_part_patch(struct api_req *req);
 void api_part_delete(struct api_req *req);
-int  api_part_json(struct re_printf *pf, const struct part *p);
 
 /* api/events.c */
 struct events;

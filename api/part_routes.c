@@ -27,7 +27,7 @@ static double loss_pct(const struct part *p, uint64_t lost)
 /**
  * A participant with its live state and statistics, as JSON
  */
-int api_part_json(struct re_printf *pf, const struct part *p)
+static int api_part_json(struct re_printf *pf, const struct part *p)
 {
 	const char *codec = p->media.codec ? p->media.codec->name : NULL;
 	uint64_t lost = part_lost(p);

@@ -66,27 +66,6 @@ const struct codec *codec_get(enum codec_id id)
 	return (unsigned)id < CODEC_COUNT ? &codecs[id] : NULL;
 }
 
-
-/**
- * Find a codec by its SDP rtpmap (RFC 4566 6: encoding names are
- * case-insensitive)
- *
- * @return the codec, or NULL if we do not support it
- */
-const struct codec *codec_find(const char *name, uint32_t clock, uint8_t ch)
-{
-	for (size_t i = 0; i < CODEC_COUNT; i++) {
-		const struct codec *c = &codecs[i];
-
-		if (!str_casecmp(c->name, name) && c->clock == clock &&
-		    (c->ch == ch || (ch == 0 && c->ch == 1)))
-			return c;
-	}
-
-	return NULL;
-}
-
-
 static void aenc_destructor(void *arg)
 {
 	struct aenc *enc = arg;
@@ -178,18 +157,6 @@ int aenc_push(struct aenc *enc, const int16_t *pcm, size_t n,
 	}
 
 	return 0;
-}
-
-
-const struct codec *aenc_codec(const struct aenc *enc)
-{
-	return enc ? enc->c : NULL;
-}
-
-
-uint32_t aenc_ptime(const struct aenc *enc)
-{
-	return enc ? enc->ptime : 0;
 }
 
 
@@ -341,10 +308,4 @@ void adec_reset(struct adec *dec)
 {
 	dec->lastn = 0;
 	dec->faded = 0;
-}
-
-
-const struct codec *adec_codec(const struct adec *dec)
-{
-	return dec ? dec->c : NULL;
 }

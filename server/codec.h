@@ -33,7 +33,6 @@ struct codec {
 };
 
 const struct codec *codec_get(enum codec_id id);
-const struct codec *codec_find(const char *name, uint32_t clock, uint8_t ch);
 
 struct aenc;
 struct adec;
@@ -45,8 +44,6 @@ typedef void (aenc_pkt_h)(const uint8_t *pl, size_t len, uint32_t dur,
 int  aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime);
 int  aenc_push(struct aenc *enc, const int16_t *pcm, size_t n,
 	       aenc_pkt_h *pkth, void *arg);
-const struct codec *aenc_codec(const struct aenc *enc);
-uint32_t aenc_ptime(const struct aenc *enc);
 
 int  adec_alloc(struct adec **decp, const struct codec *c);
 int  adec_decode(struct adec *dec, const uint8_t *pl, size_t len,
@@ -54,7 +51,7 @@ int  adec_decode(struct adec *dec, const uint8_t *pl, size_t len,
 int  adec_conceal(struct adec *dec, const uint8_t *next, size_t next_len,
 		  uint32_t dur, int16_t *pcm, size_t *n);
 void adec_reset(struct adec *dec);
-const struct codec *adec_codec(const struct adec *dec);
+
 
 /* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
 struct codec_be {

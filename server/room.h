@@ -98,9 +98,7 @@ struct room *rooms_find(const struct rooms *mgr, const char *name);
 const struct list *rooms_list(const struct rooms *mgr);
 void rooms_close_all(struct rooms *mgr);
 uint32_t rooms_part_count(const struct rooms *mgr);
-struct part *rooms_find_part(const struct rooms *mgr, uint64_t id);
 uint64_t rooms_next_part_id(struct rooms *mgr);
-const struct config *rooms_config(const struct rooms *mgr);
 bool rooms_name_valid(const char *name);
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
 

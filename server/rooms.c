@@ -370,23 +370,6 @@ uint32_t rooms_part_count(const struct rooms *mgr)
 }
 
 
-struct part *rooms_find_part(const struct rooms *mgr, uint64_t id)
-{
-	for (struct le *le = mgr->roomsl.head; le; le = le->next) {
-		struct room *room = le->data;
-
-		for (struct le *pe = room->parts.head; pe; pe = pe->next) {
-			struct part *p = pe->data;
-
-			if (p->id == id)
-				return p;
-		}
-	}
-
-	return NULL;
-}
-
-
 uint64_t rooms_next_part_id(struct rooms *mgr)
 {
 	return mgr->next_part_id++;
@@ -414,7 +397,3 @@ void rooms_tick_observe(struct rooms *mgr, uint64_t ns, uint32_t encodes)
 }
 
 
-const struct config *rooms_config(const struct rooms *mgr)
-{
-	return mgr->cfg;
-}
