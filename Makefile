@@ -16,6 +16,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 all: $(BUILD)/chorusd tools
 
 include mixer/mixer.mk
+include bench/latency.mk
 include bench/bench.mk
 include docker/docker.mk
 
