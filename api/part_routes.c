@@ -68,13 +68,15 @@ static int api_part_json(struct re_printf *pf, const struct part *p)
 	err |= re_hprintf(pf, "\"stats\":{\"packets_in\":%llu,"
 			  "\"bytes_in\":%llu,\"packets_out\":%llu,"
 			  "\"bytes_out\":%llu,\"packets_lost\":%llu,"
+			  "\"packets_quiet\":%llu,"
 			  "\"loss_percent\":%s,\"jitter_ms\":%u,"
 			  "\"rtt_ms\":%u}}",
 			  (unsigned long long)p->stats.pkts_in,
 			  (unsigned long long)p->stats.bytes_in,
 			  (unsigned long long)p->stats.pkts_out,
 			  (unsigned long long)p->stats.bytes_out,
-			  (unsigned long long)lost, num,
+			  (unsigned long long)lost,
+			  (unsigned long long)p->stats.pkts_quiet, num,
 			  part_jitter_us(p) / 1000, part_rtt_us(p) / 1000);
 
 	return err;

@@ -15,6 +15,7 @@ struct part_stats {
 	uint64_t pkts_out;     /* RTP packets sent                 */
 	uint64_t bytes_out;    /* RTP payload bytes sent           */
 	uint64_t pkts_bad;     /* undecodable or unexpected PT     */
+	uint64_t pkts_quiet;   /* not decoded: RFC 6464 says quiet */
 };
 
 struct part {

@@ -17,11 +17,15 @@
 #include "sdpneg.h"
 #include "dtmf.h"
 #include "jb.h"
+#include "rtpext.h"
 #include "room.h"
 #include "part.h"
 
 enum {
 	OPUS_DTX_MAX = 2,   /* [bytes] an Opus packet this small is silence */
+	LEVEL_QUIET = 50,   /* RFC 6464 level [-dBov] this low or lower is
+			     * below the mixer's speech threshold        */
+	EXT_ONE_BYTE = 0xbede,  /* RFC 8285 4.2 */
 	PT_CN = 13,         /* comfort noise (RFC 3389 4) */
 };
 
@@ -49,6 +53,26 @@ static void jb_put_hdr(struct part *p, const struct rtp_header *hdr,
 static bool pt_is_audio(const struct part *p, uint8_t pt)
 {
 	return p->media.codec && pt == p->media.pt;
+}
+
+
+static bool quiet_by_level(const struct part *p,
+			   const struct rtp_header *hdr,
+			   const struct mbuf *mb)
+{
+	size_t xlen = (size_t)hdr->x.len * 4;
+	uint8_t level;
+	bool voice;
+
+	if (!p->media.level_id || !hdr->ext || hdr->x.type != EXT_ONE_BYTE ||
+	    mb->pos < xlen)
+		return false;
+
+	if (rtpext_audio_level(mb->buf + mb->pos - xlen, xlen,
+			       p->media.level_id, &voice, &level))
+		return false;
+
+	return level >= LEVEL_QUIET;
 }
 
 
@@ -93,6 +117,14 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 				 src, &p->media.raddr);
 			p->media.raddr = *src;
 		}
+	}
+
+	/* a packet the client itself calls quiet (RFC 6464) is not decoded:
+	 * it keeps its place in the sequence but brings no audio */
+	if (quiet_by_level(p, hdr, mb)) {
+		p->stats.pkts_quiet++;
+		jb_put_hdr(p, hdr, NULL, 0);
+		return;
 	}
 
 	jb_put_hdr(p, hdr, mbuf_buf(mb), mbuf_get_left(mb));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <re.h>
 #include "codec.h"
+#include "rtpext.h"
 #include "sdpneg.h"
 
 struct sdpneg {
@@ -110,6 +111,27 @@ static uint32_t ptime_pick(const struct sdp_media *m, const struct codec *c)
 }
 
 
+/* a=extmap:ID[/direction] URI (RFC 8285 5) */
+static bool extmap_h(const char *name, const char *value, void *arg)
+{
+	uint8_t *id = arg;
+	struct pl pid, uri;
+	uint32_t v;
+
+	if (re_regex(value, str_len(value), "[0-9]+[^ ]* [^ ]+", &pid, NULL,
+		     &uri) || pl_strcasecmp(&uri, rtpext_audio_level_uri))
+		return false;
+
+	/* one-byte header ids only (RFC 8285 4.2) */
+	v = pl_u32(&pid);
+	if (v < 1 || v > 14)
+		return false;
+
+	*id = (uint8_t)v;
+	return true;
+}
+
+
 /* Keep only the chosen codec and telephone-event in what we answer */
 static void prune_local(struct sdp_media *m, int keep_pt)
 {
@@ -160,6 +182,10 @@ static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
 	res->raddr = *sdp_media_raddr(m);
 	sdp_media_raddr_rtcp(m, &res->raddr_rtcp);
 
+	/* RFC 6464: answered with the offerer's id (RFC 8285 6) */
+	res->level_id = 0;
+	(void)sdp_media_rattr_apply(m, "extmap", extmap_h, &res->level_id);
+
 	/* libre stores the peer's direction from our side already */
 	dir = sdp_media_dir(m);
 	res->send = (dir & SDP_SENDONLY) && !sa_is_any(&res->raddr);
@@ -200,6 +226,15 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 	err = sdp_media_set_lattr(neg->audio, true, "ptime", "%u", res->ptime);
 	if (err)
 		return err;
+
+	sdp_media_del_lattr(neg->audio, "extmap");
+	if (res->level_id) {
+		err = sdp_media_set_lattr(neg->audio, false, "extmap",
+					  "%u %s", res->level_id,
+					  rtpext_audio_level_uri);
+		if (err)
+			return err;
+	}
 
 	return sdp_encode(answerp, neg->sess, false);
 }

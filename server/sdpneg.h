@@ -13,6 +13,7 @@ struct sdpneg_result {
 	bool recv;                  /* the peer sends audio to us         */
 	struct sa raddr;            /* peer's RTP address                 */
 	struct sa raddr_rtcp;       /* peer's RTCP address                */
+	uint8_t level_id;           /* RFC 6464 extension id, 0 = none    */
 };
 
 int  sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,

@@ -264,6 +264,33 @@ static void test_bad_ptime_falls_back(void **state)
 }
 
 
+static void test_audio_level_extension(void **state)
+{
+	struct fixture *f = *state;
+
+	/* RFC 6464 offered with id 3: answered with the same id */
+	assert_int_equal(0, answer(f, HDR
+		"m=audio 4000 RTP/AVP 0\r\n"
+		"a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+		"a=extmap:3/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+		" vad=on\r\n"));
+	assert_int_equal(3, f->res.level_id);
+	assert_non_null(strstr(answer_str(f), "a=extmap:3 "
+		"urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+	assert_null(strstr(answer_str(f), "sdes:mid"));
+
+	/* not offered again: not answered, not used */
+	assert_int_equal(0, answer(f, HDR "m=audio 4000 RTP/AVP 0\r\n"));
+	assert_int_equal(0, f->res.level_id);
+	assert_null(strstr(answer_str(f), "extmap"));
+
+	/* a two-byte-header id (> 14) is not one we read */
+	assert_int_equal(0, answer(f, HDR "m=audio 4000 RTP/AVP 0\r\n"
+		"a=extmap:15 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+	assert_int_equal(0, f->res.level_id);
+}
+
+
 static void test_srtp_profile_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -330,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_codec_change, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ptime_falls_back,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audio_level_extension,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srtp_profile_refused,
 						setup, teardown),
