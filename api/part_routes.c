@@ -206,7 +206,7 @@ void api_parts_post(struct api_req *req)
 	}
 
 	err = sipd_dial(api_sipd(req->api), room, uri, &p);
-	if (err == EINVAL) {
+	if (err == EPROTO) {
 		api_error(req, EINVAL, "uri", "must be a sip: or sips: URI");
 		goto out;
 	}

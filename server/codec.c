@@ -291,6 +291,9 @@ int adec_conceal(struct adec *dec, const uint8_t *next, size_t next_len,
 	if (want > *n)
 		want = *n;
 
+	/* Opus conceals whole 2.5 ms steps (RFC 6716 2.1.4) */
+	want -= want % (ROOM_SRATE / 400);
+
 	*n = want;
 	if (!want)
 		return 0;

@@ -85,11 +85,18 @@ int dtmf_info(const struct pl *ctype_type, const struct pl *ctype_sub,
 		if (re_regex(b.p, b.l, "[^ \t\r\n]+", &sig) || sig.l > 2)
 			return EBADMSG;
 		/* a number 0-15 (event code) or the digit itself */
-		if (sig.l == 2 || (sig.p[0] >= '0' && sig.p[0] <= '9' &&
-				   sig.l == 1))
+		if (sig.l == 2) {
+			if (sig.p[0] < '0' || sig.p[0] > '9' ||
+			    sig.p[1] < '0' || sig.p[1] > '9')
+				return EBADMSG;
 			c = dtmf_digit(pl_u32(&sig));
-		else
+		}
+		else if (sig.p[0] >= '0' && sig.p[0] <= '9') {
+			c = dtmf_digit(pl_u32(&sig));
+		}
+		else {
 			c = sig.p[0];
+		}
 	}
 	else {
 		return ENOTSUP;

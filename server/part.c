@@ -71,6 +71,11 @@ void part_hangup(struct part *p, const char *reason)
 	rooms_event(p->room->mgr, EV_PART_LEFT, p->room, p, reason);
 	p->state = PART_LEFT;
 
+	/* a room an INVITE made goes with its last participant */
+	if (p->room->auto_created && !p->room->closing &&
+	    !p->room->prm.persistent && !room_part_count(p->room))
+		(void)rooms_delete(p->room->mgr, p->room->name);
+
 	/* libre sends the BYE (RFC 3261 15.1.1) when the dialog is up and
 	 * the peer has not ended it */
 	p->sess = mem_deref(p->sess);
@@ -149,9 +154,9 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 
 	/* libre reports the peer's BYE as ECONNRESET: a normal hang-up;
 	 * a dial-out that fails ends with the callee's final response */
-	if (err == ECONNRESET || (!err && !msg))
+	if (err == ECONNRESET || (!err && (!msg || msg->scode < 300)))
 		str_ncpy(reason, "hung up", sizeof(reason));
-	else if (msg && msg->scode)
+	else if (!err)
 		re_snprintf(reason, sizeof(reason), "%u %r", msg->scode,
 			    &msg->reason);
 	else
@@ -236,6 +241,7 @@ static int part_new(struct part **pp, struct room *room,
 	p->id = rooms_next_part_id(room->mgr);
 	p->room = mem_ref(room);
 	p->joined_at = unix_ms();
+	p->media.telev_pt = -1;
 	mixer_chan_init(&p->chan);
 
 	err = part_rtp_alloc(p, cfg);

@@ -33,7 +33,8 @@ struct part {
 	struct jb *jb;                /* adaptive jitter buffer           */
 	struct mixer_chan chan;
 	int16_t frame[ROOM_FRAME];    /* this tick's input                */
-	int16_t fifo[ROOM_FRAME * 8]; /* decoded, not yet mixed           */
+	int16_t fifo[ROOM_FRAME * 9]; /* decoded, not yet mixed: a 120 ms
+				       * packet fits above a tick        */
 	size_t fifo_fill;             /* [samples]                        */
 	struct mbuf *txmb;            /* RTP send buffer with headroom    */
 	uint32_t ts_out;              /* next RTP timestamp we send       */

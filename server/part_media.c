@@ -27,6 +27,7 @@ enum {
 			     * below the mixer's speech threshold        */
 	EXT_ONE_BYTE = 0xbede,  /* RFC 8285 4.2 */
 	PT_CN = 13,         /* comfort noise (RFC 3389 4) */
+	FRAME_MAX = ROOM_SRATE * PTIME_MAX / 1000,   /* [samples] */
 };
 
 
@@ -80,6 +81,17 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 			struct mbuf *mb, void *arg)
 {
 	struct part *p = arg;
+
+	/* nothing is agreed yet (INVITE without SDP, dial-out ringing) */
+	if (!p->media.codec)
+		return;
+
+	/* once the peer's source is known, nobody else may inject audio
+	 * into the room through this port ("RTP bleed") */
+	if (p->latched && !sa_cmp(src, &p->media.raddr, SA_ALL)) {
+		p->stats.pkts_bad++;
+		return;
+	}
 
 	p->last_rx = tmr_jiffies();
 
@@ -136,7 +148,9 @@ static void rtcp_handler(const struct sa *src, struct rtcp_msg *msg,
 {
 	struct part *p = arg;
 
-	p->last_rx = tmr_jiffies();
+	/* RTCP keeps a call alive only from the peer's address */
+	if (sa_cmp(src, &p->media.raddr, SA_ADDR))
+		p->last_rx = tmr_jiffies();
 }
 
 
@@ -232,9 +246,11 @@ static void fill_fifo(struct part *p)
 	struct jb_frame f;
 	enum jb_res r;
 
-	while ((r = jb_get(p->jb, now, &f)) != JB_WAIT) {
-		size_t room = ARRAY_SIZE(p->fifo) - p->fifo_fill;
-		size_t n = room;
+	/* stop while the fifo could not take the longest packet (120 ms);
+	 * what is due stays in the buffer for the next tick */
+	while (ARRAY_SIZE(p->fifo) - p->fifo_fill >= FRAME_MAX &&
+	       (r = jb_get(p->jb, now, &f)) != JB_WAIT) {
+		size_t n = ARRAY_SIZE(p->fifo) - p->fifo_fill;
 		int err;
 
 		if (f.resync)
@@ -269,8 +285,6 @@ static void fill_fifo(struct part *p)
 		}
 
 		p->fifo_fill += n;
-		if (p->fifo_fill >= ARRAY_SIZE(p->fifo))
-			break;
 	}
 }
 

@@ -58,6 +58,8 @@ struct room {
 	uint32_t encodes_tick;       /* encodes in the last tick         */
 	uint32_t talkers_tick;       /* talkers in the last tick         */
 	bool closing;                /* being deleted                    */
+	bool auto_created;           /* made by an INVITE: goes when the
+				      * last participant leaves          */
 };
 
 enum {

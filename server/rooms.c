@@ -334,8 +334,12 @@ int rooms_delete(struct rooms *mgr, const char *name)
 
 	log_info("room %s deleted (%u participants)", room->name,
 		 room_part_count(room));
-	rooms_event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
+
+	/* everyone's participant.left first, then room.deleted */
+	mem_ref(room);
 	room_close(room, "room deleted");
+	rooms_event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
+	mem_deref(room);
 
 	return 0;
 }

@@ -16,6 +16,7 @@
 struct sdpneg {
 	struct sdp_session *sess;
 	struct sdp_media *audio;
+	struct mbuf *good;      /* last offer we accepted, to fall back to */
 };
 
 static const char telev_name[] = "telephone-event";
@@ -27,6 +28,7 @@ static void destructor(void *arg)
 
 	mem_deref(neg->audio);
 	mem_deref(neg->sess);
+	mem_deref(neg->good);
 }
 
 
@@ -209,18 +211,35 @@ static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
 int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		  struct mbuf **answerp, struct sdpneg_result *res)
 {
+	size_t start;
 	int err;
 
 	if (!neg || !offer || !answerp || !res)
 		return EINVAL;
 
+	start = offer->pos;
 	err = sdp_decode(neg->sess, offer, true);
-	if (err)
-		return err == ENOTSUP ? ENOTSUP : EBADMSG;
+	if (!err)
+		err = result_fill(neg, res, true);
+	if (err) {
+		/* a refused re-INVITE changes nothing (RFC 3261 14.2): go
+		 * back to the session as it was */
+		if (neg->good) {
+			struct sdpneg_result old;
 
-	err = result_fill(neg, res, true);
-	if (err)
-		return err;
+			neg->good->pos = 0;
+			if (!sdp_decode(neg->sess, neg->good, true))
+				(void)result_fill(neg, &old, true);
+		}
+		return err == ENOTSUP ? ENOTSUP : err == EBADMSG ||
+			err == EINVAL || err == EPROTO ? EBADMSG : err;
+	}
+
+	mem_deref(neg->good);
+	neg->good = mbuf_alloc(offer->end - start + 1);
+	if (neg->good)
+		(void)mbuf_write_mem(neg->good, offer->buf + start,
+				     offer->end - start);
 
 	/* RFC 4566 6: the ptime we will send */
 	err = sdp_media_set_lattr(neg->audio, true, "ptime", "%u", res->ptime);

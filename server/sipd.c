@@ -84,7 +84,8 @@ void sipd_contact(char *buf, size_t sz, const char *user,
 /**
  * Call uri into room (dial-out)
  *
- * @return 0 or errno (EINVAL for a URI that is not sip: or sips:)
+ * @return 0 or errno (EPROTO for a URI that is not sip: or sips:, EBUSY
+ *         for a full room)
  */
 int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	      struct part **pp)
@@ -96,7 +97,7 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	if (uri_decode(&u, &pl) || (pl_strcasecmp(&u.scheme, "sip") &&
 				    pl_strcasecmp(&u.scheme, "sips")) ||
 	    !pl_isset(&u.host))
-		return EINVAL;
+		return EPROTO;
 
 	if (room_full(room))
 		return EBUSY;
@@ -196,8 +197,11 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->uri.user, name, sizeof(name));
 
 	room = rooms_name_valid(name) ? rooms_find(sipd->rooms, name) : NULL;
-	if (!room && cfg->auto_create && rooms_name_valid(name))
+	if (!room && cfg->auto_create && rooms_name_valid(name)) {
 		err = rooms_create(sipd->rooms, name, NULL, &room);
+		if (!err)
+			room->auto_created = true;
+	}
 	else if (!room)
 		err = ENOENT;
 	else if (room->prm.locked)
@@ -210,6 +214,10 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	if (!err)
 		return;
+
+	/* a refused call leaves no room behind */
+	if (room && room->auto_created && !room_part_count(room))
+		(void)rooms_delete(sipd->rooms, room->name);
 
 	scode = sipd_status(err, &reason);
 	log_info("INVITE %r from %J to room '%s': %u %s", &msg->from.auri,

@@ -98,7 +98,7 @@ int store_save(const struct rooms *mgr, const char *dir)
 {
 	char path[512], tmp[512];
 	struct mbuf *mb;
-	int fd = -1, err;
+	int fd = -1, err, fe;
 
 	re_snprintf(path, sizeof(path), "%s/%s", dir, store_name);
 	re_snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, store_name);
@@ -131,7 +131,10 @@ int store_save(const struct rooms *mgr, const char *dir)
 		goto out;
 	}
 
-	err = fsync_dir(dir);
+	/* the new state is in place; only its durability is in doubt */
+	fe = fsync_dir(dir);
+	if (fe)
+		log_warn("cannot fsync %s: %m", dir, fe);
 
  out:
 	if (err) {
@@ -235,11 +238,14 @@ int store_load(struct rooms *mgr, const char *dir)
 	n = read(fd, buf, STORE_MAX);
 	err = n < 0 ? errno : 0;
 	close(fd);
-	if (!err)
-		err = n >= STORE_MAX ? EFBIG : parse(mgr, buf, (size_t)n,
-						     path);
+	if (err) {
+		mem_deref(buf);
+		return err;   /* unreadable: not "no rooms" */
+	}
+
+	err = n >= STORE_MAX ? EFBIG : parse(mgr, buf, (size_t)n, path);
 	mem_deref(buf);
-	if (err && err != EIO) {
+	if (err) {
 		re_snprintf(aside, sizeof(aside), "%s.bad", path);
 		log_error("cannot parse %s (%m): moved to %s", path, err,
 			  aside);

@@ -102,6 +102,8 @@ static void test_info(void **state)
 				       "Signal=x", &d));
 	assert_int_equal(EBADMSG, info("application", "dtmf", "", &d));
 	assert_int_equal(EBADMSG, info("application", "dtmf", "99", &d));
+	assert_int_equal(EBADMSG, info("application", "dtmf", "*6", &d));
+	assert_int_equal(EBADMSG, info("application", "dtmf", "##", &d));
 }
 
 

@@ -264,6 +264,31 @@ static void test_bad_ptime_falls_back(void **state)
 }
 
 
+static void test_refused_reoffer_keeps_session(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(0, answer(f, HDR "m=audio 4000 RTP/AVP 0\r\n"));
+
+	/* RFC 3261 14.2: a refused re-INVITE leaves the session as it was */
+	assert_int_equal(ENOTSUP, answer(f, HDR
+		"m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"));
+
+	/* a re-INVITE without SDP then gets an offer with audio on */
+	{
+		struct mbuf *offer = NULL;
+		char buf[2048];
+
+		assert_int_equal(0, sdpneg_offer(f->neg, &offer));
+		assert_true(offer->end < sizeof(buf));
+		memcpy(buf, offer->buf, offer->end);
+		buf[offer->end] = '\0';
+		assert_non_null(strstr(buf, "m=audio 20000 "));
+		mem_deref(offer);
+	}
+}
+
+
 static void test_audio_level_extension(void **state)
 {
 	struct fixture *f = *state;
@@ -360,6 +385,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audio_level_extension,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refused_reoffer_keeps_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srtp_profile_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup,

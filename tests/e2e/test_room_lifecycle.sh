@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_room_lifecycle: rooms made and ended from both sides.
-#  1. With auto_create yes, an INVITE to an unknown room creates it.
+#  1. With auto_create yes, an INVITE to an unknown room creates it; the
+#     room goes with its last participant, and a refused INVITE leaves none.
 #  2. With rtp_timeout 2, a caller that sends no RTP gets a BYE from the
 #     server; a caller that does send RTP stays.
 #  3. DELETE /v1/rooms/NAME answers 204, sends the caller in it a BYE, and
@@ -49,5 +50,24 @@ api_expect 200 GET /v1/rooms
 	fail "GET /v1/rooms still lists auto1: $(cat "$T/http.body")"
 
 bs_stop alice
+
+# --- 4. an auto-created room goes with its last participant ---------------
+bs_start alice sip:auto2@127.0.0.1:$SIP_PORT 60
+wait_participants auto2 1 10
+bs_stop alice
+for ((i = 0; i < 50; i++)); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' \
+		"$HTTP_URL/v1/rooms/auto2")" = 404 ] && break
+	sleep 0.1
+done
+api_expect 404 GET /v1/rooms/auto2
+log "auto2 went away with its last participant"
+
+# a refused INVITE (no common codec) leaves no room behind
+run_sipp g729 "$SIPP_SCEN/call_g729.xml" auto3 -mp 6300 ||
+	fail "no 488 for a G.729-only offer: $(sipp_report g729)"
+api_expect 404 GET /v1/rooms/auto3
+log "a refused INVITE left no room"
+
 chorusd_stop 5
 log "PASS"
