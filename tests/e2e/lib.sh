@@ -535,3 +535,31 @@ sse_start()
 	done
 	fail "event stream ${2:-} did not start: $(head -c 300 "$1")"
 }
+
+
+# --- packet capture -----------------------------------------------------------
+
+# capture_start PCAP FILTER [SNAPLEN]: tcpdump on lo into PCAP, waiting until
+# it listens; sets TCPDUMP_PID
+capture_start()
+{
+	local i
+
+	tcpdump -i lo -n -U -B 4096 -s "${3:-0}" -w "$1" "$2" \
+		> "$T/tcpdump.log" 2>&1 &
+	TCPDUMP_PID=$!
+	track_pid "$TCPDUMP_PID"
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'listening on' "$T/tcpdump.log" && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+}
+
+# capture_stop: let tcpdump write out what it has and end it
+capture_stop()
+{
+	sleep 0.5
+	kill -INT "$TCPDUMP_PID" 2>/dev/null
+	wait_gone "$TCPDUMP_PID" 5 || kill -KILL "$TCPDUMP_PID" 2>/dev/null
+}

@@ -171,18 +171,9 @@ round()
 	read -r m_addr m_port < "$T/amy.media"
 	log "chorusd's RTP port for amy: $m_addr:$m_port"
 
-	tcpdump -i lo -n -s 300 -U -B 4096 -w "$T/impair.pcap" \
+	capture_start "$T/impair.pcap" \
 		"udp and (dst port $m_port or dst port $RELAY_PORT or
-		 dst portrange $BOB_RTP-$((BOB_RTP + 9)))" \
-		> "$T/tcpdump.log" 2>&1 &
-	TCPDUMP_PID=$!
-	track_pid $TCPDUMP_PID
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'listening on' "$T/tcpdump.log" && break
-		sleep 0.1
-	done
-	grep -q 'listening on' "$T/tcpdump.log" ||
-		fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+		 dst portrange $BOB_RTP-$((BOB_RTP + 9)))" 300
 
 	log "relay: loss $LOSS% jitter $JITTER ms reorder $REORDER% seed $SEED"
 	$RT "$IMPAIR" -l 127.0.0.1:$RELAY_PORT -f "$m_addr:$m_port" \
@@ -231,8 +222,7 @@ round()
 	bs_ctrl bob hangup > /dev/null
 	wait_participants $ROOM 0 10
 	bs_stop bob
-	kill -INT $TCPDUMP_PID 2>/dev/null
-	wait_gone $TCPDUMP_PID 5 || kill -KILL $TCPDUMP_PID 2>/dev/null
+	capture_stop
 	chorusd_stop 5
 
 	pcap_report "$T/impair.pcap" "$m_port" > "$T/pcap.txt" 2>&1 ||

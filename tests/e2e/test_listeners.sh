@@ -57,17 +57,8 @@ done
 log "talker alone: participant_count $cnt encodes_per_tick $enc talkers $tlk"
 
 # --- 2. the listeners -----------------------------------------------------------
-tcpdump -i lo -n -U -B 4096 -s 0 -w "$T/rtp.pcap" \
-	"udp and src portrange 20000-20999 and dst portrange $((MP_BASE + 10))-$((MP_BASE + 10 * NLISTEN))" \
-	> "$T/tcpdump.log" 2>&1 &
-TCPDUMP_PID=$!
-track_pid $TCPDUMP_PID
-for ((i = 0; i < 50; i++)); do
-	grep -q 'listening on' "$T/tcpdump.log" && break
-	sleep 0.1
-done
-grep -q 'listening on' "$T/tcpdump.log" ||
-	fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+capture_start "$T/rtp.pcap" \
+	"udp and src portrange 20000-20999 and dst portrange $((MP_BASE + 10))-$((MP_BASE + 10 * NLISTEN))"
 
 declare -A LPID
 log "$NLISTEN sipp listeners join $ROOM (PCMU silence, ${LISTEN_MS} ms each)"
@@ -137,9 +128,7 @@ done
 log "all listeners: 200 to INVITE, RTP sent, 200 to BYE"
 wait_participants $ROOM 1 10
 
-sleep 0.5
-kill -INT $TCPDUMP_PID
-wait_gone $TCPDUMP_PID 5 || kill -KILL $TCPDUMP_PID
+capture_stop
 
 for ((i = 1; i <= NLISTEN; i++)); do
 	mp=$((MP_BASE + 10 * i))

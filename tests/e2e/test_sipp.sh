@@ -34,16 +34,7 @@ mkdir -p "$T/sipp-call"
 sox -q -n -r 8000 -c 1 -e u-law -t raw "$T/sipp-call/tone.ulaw" \
 	synth 10 sine 440 vol 0.25 || fail "sox: no u-law tone"
 
-tcpdump -i lo -n -U -s 0 -w "$T/rtp.pcap" "udp and dst port $SIPP_MEDIA" \
-	> "$T/tcpdump.log" 2>&1 &
-TCPDUMP_PID=$!
-track_pid $TCPDUMP_PID
-for ((i = 0; i < 50; i++)); do
-	grep -q 'listening on' "$T/tcpdump.log" && break
-	sleep 0.1
-done
-grep -q 'listening on' "$T/tcpdump.log" ||
-	fail "tcpdump did not start: $(cat "$T/tcpdump.log")"
+capture_start "$T/rtp.pcap" "udp and dst port $SIPP_MEDIA"
 
 log "sipp joins $ROOM with PCMU"
 run_sipp call "$SIPP_SCEN/call_pcmu.xml" $ROOM -mp $SIPP_MEDIA &
@@ -62,9 +53,7 @@ rc=$?
 log "sipp: 200 to INVITE, RTP sent, 200 to BYE"
 wait_participants $ROOM 1 5
 
-sleep 0.5
-kill -INT $TCPDUMP_PID
-wait_gone $TCPDUMP_PID 5 || kill -KILL $TCPDUMP_PID
+capture_stop
 
 # RTP from chorusd's media ports to sipp's media port
 summary=$(python3 "$ROOT/tests/tools/rtp_pcap.py" "$T/rtp.pcap" \
