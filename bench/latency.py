@@ -52,6 +52,11 @@ import statistics
 import struct
 import sys
 import warnings
+from os.path import dirname, join
+
+# the pcap reader the e2e tests use (tests/tools/rtp_pcap.py)
+sys.path.insert(0, join(dirname(__file__), '..', 'tests', 'tools'))
+from rtp_pcap import link_header_len, read_pcap  # noqa: E402
 
 with warnings.catch_warnings():
 	warnings.simplefilter('ignore', DeprecationWarning)
@@ -65,51 +70,11 @@ PTIME_MS = 20            # both sides send a packet every 20 ms
 STALL_MAX_MS = 10        # a quiet call: no host stall longer than this
 
 
-def read_pcap(path):
-	"""Yield (time [s], linktype, frame)."""
-	with open(path, 'rb') as f:
-		hdr = f.read(24)
-		if len(hdr) < 24:
-			return
-		magic = hdr[:4]
-		if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
-			e = '<'
-		elif magic in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-			e = '>'
-		else:
-			raise ValueError('%s: not a classic pcap file' % path)
-		nano = magic in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
-		linktype = struct.unpack(e + 'I', hdr[20:24])[0] & 0xffff
-		while True:
-			rec = f.read(16)
-			if len(rec) < 16:
-				return
-			sec, frac, caplen, _ = struct.unpack(e + 'IIII', rec)
-			frame = f.read(caplen)
-			if len(frame) < caplen:
-				return
-			yield sec + frac / (1e9 if nano else 1e6), linktype, frame
-
-
-def ip_offset(linktype, frame):
-	if linktype == 1:                        # Ethernet (lo)
-		return 14 if frame[12:14] == b'\x08\x00' else None
-	if linktype == 113:                      # Linux SLL
-		return 16 if frame[14:16] == b'\x08\x00' else None
-	if linktype == 276:                      # Linux SLL2
-		return 20 if frame[0:2] == b'\x08\x00' else None
-	if linktype == 0:
-		return 4
-	if linktype == 101:
-		return 0
-	return None
-
-
 def rtp_streams(path, ports):
 	"""{dst port: [(time, seq, ts, payload)]} for PCMU RTP to ports."""
 	out = {p: [] for p in ports}
 	for t, lt, fr in read_pcap(path):
-		off = ip_offset(lt, fr)
+		off = link_header_len(lt, fr)
 		if off is None or len(fr) < off + 20 or fr[off] >> 4 != 4:
 			continue
 		ihl = (fr[off] & 0x0f) * 4

@@ -50,7 +50,8 @@ def link_header_len(linktype, frame):
 
 
 def read_pcap(path):
-	"""Yield (linktype, frame bytes) for each record of a classic pcap."""
+	"""Yield (time [s], linktype, frame bytes) for each record of a
+	classic pcap (micro- or nanosecond timestamps)."""
 	with open(path, 'rb') as f:
 		hdr = f.read(24)
 		if len(hdr) < 24:
@@ -62,21 +63,22 @@ def read_pcap(path):
 			endian = '>'
 		else:
 			raise ValueError('not a classic pcap file')
+		nano = magic in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
 		linktype = struct.unpack(endian + 'I', hdr[20:24])[0] & 0xffff
 		while True:
 			rec = f.read(16)
 			if len(rec) < 16:
 				return
-			caplen = struct.unpack(endian + 'IIII', rec)[2]
+			sec, frac, caplen, _ = struct.unpack(endian + 'IIII', rec)
 			frame = f.read(caplen)
 			if len(frame) < caplen:
 				return
-			yield linktype, frame
+			yield sec + frac / (1e9 if nano else 1e6), linktype, frame
 
 
 def udp_payloads(path, dst_port, src_lo, src_hi):
 	"""Yield (src_port, payload) of IPv4 UDP packets to dst_port."""
-	for linktype, frame in read_pcap(path):
+	for _t, linktype, frame in read_pcap(path):
 		off = link_header_len(linktype, frame)
 		if off is None or len(frame) < off + 20:
 			continue
