@@ -68,7 +68,7 @@ static int api_part_json(struct re_printf *pf, const struct part *p)
 	err |= re_hprintf(pf, "\"stats\":{\"packets_in\":%llu,"
 			  "\"bytes_in\":%llu,\"packets_out\":%llu,"
 			  "\"bytes_out\":%llu,\"packets_lost\":%llu,"
-			  "\"packets_quiet\":%llu,"
+			  "\"packets_quiet\":%llu,\"packets_silent\":%llu,"
 			  "\"loss_percent\":%s,\"jitter_ms\":%u,"
 			  "\"rtt_ms\":%u}}",
 			  (unsigned long long)p->stats.pkts_in,
@@ -76,7 +76,8 @@ static int api_part_json(struct re_printf *pf, const struct part *p)
 			  (unsigned long long)p->stats.pkts_out,
 			  (unsigned long long)p->stats.bytes_out,
 			  (unsigned long long)lost,
-			  (unsigned long long)p->stats.pkts_quiet, num,
+			  (unsigned long long)p->stats.pkts_quiet,
+			  (unsigned long long)p->stats.pkts_silent, num,
 			  part_jitter_us(p) / 1000, part_rtt_us(p) / 1000);
 
 	return err;

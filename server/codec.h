@@ -52,6 +52,8 @@ int  adec_conceal(struct adec *dec, const uint8_t *next, size_t next_len,
 		  uint32_t dur, int16_t *pcm, size_t *n);
 void adec_reset(struct adec *dec);
 
+bool opus_pkt_voice(const uint8_t *pl, size_t len);
+
 
 /* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
 struct codec_be {

@@ -122,3 +122,35 @@ static int conceal(void *arg, const uint8_t *fec, size_t fec_len,
 
 const struct codec_be codec_be_opus = {enc_alloc, enc, dec_alloc, dec,
 				       conceal};
+
+
+/**
+ * Whether an Opus packet may carry voice, by the encoder's own voice
+ * activity flags. In SILK-only and hybrid packets the first frame's LP
+ * layer begins with one VAD flag per 20 ms SILK frame, each coded with
+ * probability 1/2 (RFC 6716 4.2.3), so they are the top bits of the
+ * frame's first byte. CELT-only and stereo packets, and packets whose
+ * first frame does not start right after the TOC byte (codes 2 and 3,
+ * RFC 6716 3.2), are taken as voice.
+ *
+ * @param pl   Opus packet
+ * @param len  Length [bytes]
+ *
+ * @return false if the encoder flagged every SILK frame as inactive
+ */
+bool opus_pkt_voice(const uint8_t *pl, size_t len)
+{
+	static const uint8_t silk_frames[4] = {1, 1, 2, 3};  /* by size */
+	uint8_t config, mask;
+
+	if (!pl || len < 2)
+		return true;
+
+	config = pl[0] >> 3;
+	if (config >= 16 || (pl[0] & 0x04) || (pl[0] & 0x03) > 1)
+		return true;
+
+	mask = (uint8_t)(0xff00 >> (config < 12 ? silk_frames[config & 3] :
+				      1));
+	return (pl[1] & mask) != 0;
+}

@@ -16,6 +16,7 @@ struct part_stats {
 	uint64_t bytes_out;    /* RTP payload bytes sent           */
 	uint64_t pkts_bad;     /* undecodable or unexpected PT     */
 	uint64_t pkts_quiet;   /* not decoded: RFC 6464 says quiet */
+	uint64_t pkts_silent;  /* not decoded: Opus DTX or no voice */
 };
 
 struct part {
@@ -28,6 +29,9 @@ struct part {
 	struct rtp_sock *rtp;
 	struct sdpneg_result media;   /* current negotiation              */
 	bool latched;                 /* RTP peer taken from the source   */
+	bool rx_silent;               /* last frame in was silence: a gap
+				       * after it is not concealed        */
+	uint8_t voiceless;            /* voiceless packets skipped in a row*/
 	struct adec *dec;
 	struct aenc *enc;             /* own encoder, used while talking  */
 	struct jb *jb;                /* adaptive jitter buffer           */

@@ -28,6 +28,7 @@ enum {
 	EXT_ONE_BYTE = 0xbede,  /* RFC 8285 4.2 */
 	PT_CN = 13,         /* comfort noise (RFC 3389 4) */
 	FRAME_MAX = ROOM_SRATE * PTIME_MAX / 1000,   /* [samples] */
+	VOICELESS_PROBE = 5,  /* decode 1 in 5 voiceless Opus packets */
 };
 
 
@@ -239,6 +240,30 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 }
 
 
+/* Opus silence that need not be decoded: decoding costs as much as
+ * speech, and the mix takes nothing from it. DTX (RFC 7587 3.1.3), and,
+ * from a participant outside the talker set, a packet whose encoder
+ * found no voice in it. The encoder's VAD takes a steady sound (a tone,
+ * a hum) for background noise after a while, so one such packet in
+ * VOICELESS_PROBE is still decoded: a loud one can still win a place. */
+static bool opus_skip(struct part *p, const struct jb_pkt *pkt)
+{
+	if (p->media.codec->id != CODEC_OPUS)
+		return false;
+
+	if (pkt->len <= OPUS_DTX_MAX)
+		return true;
+
+	if (p->talking || opus_pkt_voice(pkt->pl, pkt->len) ||
+	    ++p->voiceless >= VOICELESS_PROBE) {
+		p->voiceless = 0;
+		return false;
+	}
+
+	return true;
+}
+
+
 /* Decode (or conceal) what the jitter buffer has due, in playout order */
 static void fill_fifo(struct part *p)
 {
@@ -257,20 +282,26 @@ static void fill_fifo(struct part *p)
 			adec_reset(p->dec);
 
 		if (r != JB_PACKET) {
+			/* a gap in silence is more silence: concealing it
+			 * would cost a decode for every silent participant
+			 * exactly when a late tick makes them all "lost" */
+			if (p->rx_silent)
+				continue;
+
 			/* Opus FEC from the next packet, PLC, or a fade */
 			err = adec_conceal(p->dec, f.next ? f.next->pl : NULL,
 					   f.next ? f.next->len : 0, f.dur,
 					   p->fifo + p->fifo_fill, &n);
 		}
-		else if (p->media.codec->id == CODEC_OPUS &&
-			 f.pkt.len <= OPUS_DTX_MAX) {
-			/* Opus DTX (RFC 7587 3.1.3): silence that costs
-			 * nothing to skip, where decoding costs as much as
-			 * speech; the mix takes no frame from us */
+		else if (opus_skip(p, &f.pkt)) {
+			/* the mix takes no frame from us */
+			p->rx_silent = true;
+			p->stats.pkts_silent++;
 			jb_played(p->jb, f.dur);
 			continue;
 		}
 		else {
+			p->rx_silent = false;
 			err = adec_decode(p->dec, f.pkt.pl, f.pkt.len,
 					  p->fifo + p->fifo_fill, &n);
 			if (!err)
