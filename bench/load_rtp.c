@@ -2,13 +2,17 @@
  * @file load_rtp.c  chorus-load media: one UDP socket per participant
  *
  * chorusd latches each participant on the source address of its RTP, so
- * every participant sends from its own local port. All sockets sit in one
- * epoll set, itself read from libre's loop; each ready socket is drained
- * with recvmmsg() and every packet carries the kernel's arrival time
- * (SO_TIMESTAMPNS), so a busy generator does not inflate the measured
- * transit. One absolute timerfd runs LOAD_SLOTS phases per 20 ms; a
- * participant sends in phase idx % LOAD_SLOTS, so packets do not all
- * leave in one burst.
+ * every participant sends from its own local port. One absolute timerfd
+ * runs LOAD_SLOTS phases per 20 ms; a participant sends in phase
+ * idx % LOAD_SLOTS, so packets do not all leave in one burst.
+ *
+ * All sockets sit in one epoll set that is not in libre's loop: every
+ * phase, after sending, polls it and drains each ready socket with
+ * recvmmsg(). On loopback the sender pays for waking the receiver, so a
+ * generator woken per packet would charge chorusd a cost that a receiver
+ * on another host never does. Every packet carries the kernel's arrival
+ * time (SO_TIMESTAMPNS), so reading it a phase later does not change the
+ * measured transit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +55,8 @@ static void destructor(void *arg)
 		fd_close(rtp->tfd);
 		close(rtp->tfd);
 	}
-	if (rtp->ep >= 0) {
-		fd_close(rtp->ep);
+	if (rtp->ep >= 0)
 		close(rtp->ep);
-	}
 }
 
 
@@ -100,29 +102,6 @@ static void send_one(struct load_rtp *rtp, struct load_part *p)
 	/* RFC 3550 5.1: the timestamp runs on through unsent frames */
 	p->ts += a->ts_step;
 	p->frames++;
-}
-
-
-static void tick_handler(int flags, void *arg)
-{
-	struct load_rtp *rtp = arg;
-	uint64_t exp = 0;
-
-	if (read(rtp->tfd, &exp, sizeof(exp)) != sizeof(exp))
-		return;
-
-	/* a late clock sends every missed phase now, as a late sender
-	 * would */
-	while (exp--) {
-		size_t slot = rtp->slot++ % LOAD_SLOTS;
-
-		for (size_t i = slot; i < rtp->n; i += LOAD_SLOTS) {
-			struct load_part *p = &rtp->partv[i];
-
-			if (p->media)
-				send_one(rtp, p);
-		}
-	}
 }
 
 
@@ -275,15 +254,44 @@ static void drain(struct load_rtp *rtp, struct load_part *p)
 }
 
 
-static void rx_handler(int flags, void *arg)
+/* Drain every socket with packets waiting; a full batch of events may
+ * leave more ready sockets behind */
+static void rx_poll(struct load_rtp *rtp)
 {
-	struct load_rtp *rtp = arg;
 	struct epoll_event evv[EV_MAX];
 	int n;
 
-	n = epoll_wait(rtp->ep, evv, EV_MAX, 0);
-	for (int i = 0; i < n; i++)
-		drain(rtp, evv[i].data.ptr);
+	do {
+		n = epoll_wait(rtp->ep, evv, EV_MAX, 0);
+		for (int i = 0; i < n; i++)
+			drain(rtp, evv[i].data.ptr);
+	} while (n == EV_MAX);
+}
+
+
+static void tick_handler(int flags, void *arg)
+{
+	struct load_rtp *rtp = arg;
+	uint64_t exp = 0;
+
+	if (read(rtp->tfd, &exp, sizeof(exp)) != sizeof(exp))
+		return;
+
+	/* a late clock sends every missed phase now, as a late sender
+	 * would */
+	while (exp--) {
+		size_t slot = rtp->slot++ % LOAD_SLOTS;
+
+		for (size_t i = slot; i < rtp->n; i += LOAD_SLOTS) {
+			struct load_part *p = &rtp->partv[i];
+
+			if (p->media)
+				send_one(rtp, p);
+		}
+	}
+
+	/* on our own clock, not per packet (see the top of the file) */
+	rx_poll(rtp);
 }
 
 
@@ -367,8 +375,6 @@ int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
 		}
 	}
 
-	err = fd_listen(rtp->ep, FD_READ, rx_handler, rtp);
-
  out:
 	if (err)
 		mem_deref(rtp);
@@ -380,7 +386,9 @@ int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
 
 
 /**
- * Start the send clock: LOAD_SLOTS phases per ptime, absolute schedule
+ * Start the send clock: LOAD_SLOTS phases per ptime, absolute schedule.
+ * The sockets are read on this clock only; until it runs (and with
+ * --join-only, never) whatever chorusd sends waits in them or is dropped.
  *
  * @return 0 or errno
  */
