@@ -107,14 +107,21 @@ int events_alloc(struct events **evsp)
 
 static int part_brief(struct re_printf *pf, const struct part *p)
 {
+	bool muted, deaf, talking;
+
+	room_lock(p->room);
+	muted = p->muted;
+	deaf = p->deaf;
+	talking = p->talking;
+	room_unlock(p->room);
+
 	return re_hprintf(pf, ",\"participant\":{\"id\":%llu,\"uri\":\"%H\","
 			  "\"display_name\":\"%H\",\"muted\":%s,\"deaf\":%s,"
 			  "\"talking\":%s}",
 			  (unsigned long long)p->id, json_str, p->uri,
 			  json_str, p->display_name,
-			  p->muted ? "true" : "false",
-			  p->deaf ? "true" : "false",
-			  p->talking ? "true" : "false");
+			  muted ? "true" : "false", deaf ? "true" : "false",
+			  talking ? "true" : "false");
 }
 
 

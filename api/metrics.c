@@ -12,6 +12,7 @@
 #include "../server/room.h"
 #include "../server/dtmf.h"
 #include "../server/part.h"
+#include "../server/worker.h"
 #include "api.h"
 
 /* api/openapi.yaml, linked in by openapi.c */
@@ -54,6 +55,7 @@ static void live_sum(const struct rooms *mgr, struct live *lv)
 	for (struct le *le = list_head(rooms_list(mgr)); le; le = le->next) {
 		const struct room *room = le->data;
 
+		room_lock(room);
 		lv->encodes += room->encodes_tick;
 		for (struct le *pe = room->parts.head; pe; pe = pe->next) {
 			const struct part *p = pe->data;
@@ -63,6 +65,7 @@ static void live_sum(const struct rooms *mgr, struct live *lv)
 			lv->lost += part_lost(p);
 			lv->parts++;
 		}
+		room_unlock(room);
 	}
 }
 
@@ -76,7 +79,7 @@ static int metric(struct re_printf *pf, const char *name, const char *type,
 }
 
 
-static int tick_histogram(struct re_printf *pf, const struct rooms_stats *st)
+static int tick_histogram(struct re_printf *pf, const struct tick_stats *st)
 {
 	static const char *le[TICK_BUCKETS] = {
 		"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
@@ -91,12 +94,12 @@ static int tick_histogram(struct re_printf *pf, const struct rooms_stats *st)
 			 "tick.\n# TYPE %s histogram\n", name, name);
 
 	for (size_t i = 0; i < TICK_BUCKETS; i++) {
-		cum += st->tick_hist[i];
+		cum += st->hist[i];
 		err |= re_hprintf(pf, "%s_bucket{le=\"%s\"} %llu\n", name,
 				  le[i], (unsigned long long)cum);
 	}
 
-	(void)snprintf(sum, sizeof(sum), "%.6f", st->tick_sum);
+	(void)snprintf(sum, sizeof(sum), "%.6f", st->sum);
 	err |= re_hprintf(pf, "%s_sum %s\n%s_count %llu\n", name, sum, name,
 			  (unsigned long long)st->ticks);
 
@@ -107,10 +110,12 @@ static int tick_histogram(struct re_printf *pf, const struct rooms_stats *st)
 static int metrics_text(struct re_printf *pf, struct api_req *req)
 {
 	const struct rooms_stats *st = rooms_stats(req->rooms);
+	struct tick_stats ts;
 	struct live lv;
 	int err;
 
 	live_sum(req->rooms, &lv);
+	workers_tick_stats(rooms_workers(req->rooms), &ts);
 
 	err  = metric(pf, "chorus_rooms", "gauge", "Rooms that exist.",
 		      list_count(rooms_list(req->rooms)));
@@ -130,8 +135,8 @@ static int metrics_text(struct re_printf *pf, struct api_req *req)
 	err |= metric(pf, "chorus_mixer_encodes_per_tick", "gauge",
 		      "Encodes in the last tick, all rooms.", lv.encodes);
 	err |= metric(pf, "chorus_mixer_encodes_total", "counter",
-		      "Encodes since start.", st->encodes);
-	err |= tick_histogram(pf, st);
+		      "Encodes since start.", ts.encodes);
+	err |= tick_histogram(pf, &ts);
 	err |= re_hprintf(pf, "# HELP chorus_api_requests_total API requests"
 			  " answered, by status.\n"
 			  "# TYPE chorus_api_requests_total counter\n");

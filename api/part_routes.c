@@ -24,10 +24,9 @@ static double loss_pct(const struct part *p, uint64_t lost)
 }
 
 
-/**
- * A participant with its live state and statistics, as JSON
- */
-static int api_part_json(struct re_printf *pf, const struct part *p)
+/* A participant with its live state and statistics, as JSON; the room's
+ * media thread is held off (room_lock) */
+static int part_json(struct re_printf *pf, const struct part *p)
 {
 	const char *codec = p->media.codec ? p->media.codec->name : NULL;
 	uint64_t lost = part_lost(p);
@@ -84,6 +83,21 @@ static int api_part_json(struct re_printf *pf, const struct part *p)
 }
 
 
+/**
+ * A participant with its live state and statistics, as JSON
+ */
+static int api_part_json(struct re_printf *pf, const struct part *p)
+{
+	int err;
+
+	room_lock(p->room);
+	err = part_json(pf, p);
+	room_unlock(p->room);
+
+	return err;
+}
+
+
 static int parts_array(struct re_printf *pf, const struct list *lst)
 {
 	int err = 0;
@@ -118,12 +132,10 @@ static struct part *part_or_404(struct api_req *req)
 
 	v = strtoull(id, &end, 10);
 	if (id[0] >= '0' && id[0] <= '9' && !*end) {
-		for (struct le *le = room->parts.head; le; le = le->next) {
-			struct part *p = le->data;
+		struct part *p = room_part(room, v);
 
-			if (p->id == v)
-				return p;
-		}
+		if (p)
+			return p;
 	}
 
 	api_error(req, ENOENT, NULL, "no participant %s in room '%s'", id,

@@ -21,6 +21,15 @@ enum {
 
 static int room_json(struct re_printf *pf, const struct room *room)
 {
+	uint32_t encodes, talkers;
+	uint64_t tick_ns;
+
+	room_lock(room);
+	encodes = room->encodes_tick;
+	talkers = room->talkers_tick;
+	tick_ns = room->tick_ns_last;
+	room_unlock(room);
+
 	return re_hprintf(pf, "{\"name\":\"%s\",\"max_participants\":%u,"
 			  "\"locked\":%s,\"persistent\":%s,"
 			  "\"talkers_max\":%u,\"sample_rate\":%u,"
@@ -32,9 +41,8 @@ static int room_json(struct re_printf *pf, const struct room *room)
 			  room->prm.persistent ? "true" : "false",
 			  room->prm.talkers_max, ROOM_SRATE,
 			  json_time, &room->created_at,
-			  room_part_count(room), room->encodes_tick,
-			  room->talkers_tick,
-			  (unsigned long long)(room->tick_ns_last / 1000));
+			  room_part_count(room), encodes, talkers,
+			  (unsigned long long)(tick_ns / 1000));
 }
 
 

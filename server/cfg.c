@@ -177,6 +177,12 @@ static int opt_talkers_max(struct config *cfg, const char *val)
 }
 
 
+static int opt_media_threads(struct config *cfg, const char *val)
+{
+	return parse_u32(&cfg->media_threads, val, 0, 256);
+}
+
+
 static int opt_jitter_ms(struct config *cfg, const char *val)
 {
 	uint32_t min, max;
@@ -245,6 +251,8 @@ static const struct cfg_opt opts[] = {
 	 "default participant limit of a room (100)"},
 	{"talkers_max", opt_talkers_max, "N",
 	 "default number of talkers mixed in a room, 0 = all (3)"},
+	{"media_threads", opt_media_threads, "N",
+	 "media worker threads, 0 = one per core chorusd may run on (0)"},
 	{"jitter_ms", opt_jitter_ms, "MIN-MAX",
 	 "jitter buffer delay range; the target follows measured jitter"
 	 " (20-200)"},

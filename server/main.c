@@ -1,9 +1,10 @@
 /**
  * @file main.c  chorusd: start-up, the main loop, graceful shutdown
  *
- * The main thread runs libre's loop: SIP, the HTTP API, the room manager
- * and the room tick. SIGTERM or SIGINT sends every participant a BYE,
- * waits for the BYE transactions (at most SHUTDOWN_WAIT_MS) and exits 0.
+ * The main thread runs libre's loop: SIP, the HTTP API and the room
+ * manager. Media (RTP, the room ticks) runs on the worker threads
+ * (worker.c). SIGTERM or SIGINT sends every participant a BYE, waits for
+ * the BYE transactions (at most SHUTDOWN_WAIT_MS) and exits 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,10 @@
 #include "part.h"
 #include "sipd.h"
 #include "store.h"
-#include "tick.h"
+#include "worker.h"
 
 enum {
 	FD_MAX = 65536,            /* descriptors we ask for (2/caller) */
-	CATCH_UP_MAX = 3,          /* late ticks run again, at most     */
 	SHUTDOWN_WAIT_MS = 4000,   /* BYEs get this long to be answered */
 	SWEEP_MS = 1000,           /* RTP timeout check period         */
 	EXIT_USAGE = 2,
@@ -37,7 +37,8 @@ struct app {
 	struct rooms *rooms;
 	struct sipd *sipd;
 	struct api *api;
-	struct tick *tick;
+	struct workers *workers;
+	int maxfds;                /* libre's descriptor table size    */
 	struct tmr tmr_sweep;
 	struct tmr tmr_exit;
 	bool stopping;
@@ -46,30 +47,13 @@ struct app {
 static struct app app;
 
 
-/* Every 20 ms: mix every room. Periods missed while the loop was busy
- * are run too (a few at most), so no stream loses a frame to a stall */
-static void tick_handler(uint64_t missed, void *arg)
-{
-	struct app *a = arg;
-	const struct list *lst = rooms_list(a->rooms);
-	uint64_t runs = 1 + (missed < CATCH_UP_MAX ? missed : CATCH_UP_MAX);
-
-	if (missed)
-		log_debug("tick: %llu periods late", (unsigned long long)missed);
-
-	while (runs--) {
-		for (struct le *le = list_head(lst); le; le = le->next)
-			room_tick(le->data);
-	}
-}
-
-
 /* Each participant takes two descriptors (RTP, RTCP): raise the soft
  * limit to the hard one, and tell libre, which allows 1024 by default */
-static int fd_limits(void)
+static int fd_limits(int *maxfds)
 {
 	struct rlimit rl;
 
+	*maxfds = 1024;   /* libre's own default */
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return errno;
 
@@ -78,7 +62,8 @@ static int fd_limits(void)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	return fd_setsize((int)(rl.rlim_cur < FD_MAX ? rl.rlim_cur : FD_MAX));
+	*maxfds = (int)(rl.rlim_cur < FD_MAX ? rl.rlim_cur : FD_MAX);
+	return fd_setsize(*maxfds);
 }
 
 
@@ -130,7 +115,6 @@ static void signal_handler(int sig)
 		 rooms_part_count(app.rooms));
 
 	/* the API stays up (not ready) so event streams see everyone go */
-	app.tick = mem_deref(app.tick);
 	tmr_cancel(&app.tmr_sweep);
 	api_set_ready(app.api, false);
 	rooms_close_all(app.rooms);
@@ -168,6 +152,24 @@ static void event_handler(enum room_event ev, const struct room *room,
 }
 
 
+/* What a media thread saw: a participant talking, silent, or a DTMF
+ * digit in its RTP. The participant may have left since. */
+static void media_event(const struct worker_event *we, void *arg)
+{
+	struct app *a = arg;
+	struct room *room = rooms_find(a->rooms, we->room);
+	struct part *p = room ? room_part(room, we->part_id) : NULL;
+
+	if (!p || p->state == PART_LEFT)
+		return;
+
+	if (we->ev == EV_PART_DTMF)
+		part_dtmf(p, we->digit, "RFC 4733");
+	else
+		rooms_event(a->rooms, we->ev, room, p, NULL);
+}
+
+
 static int change_handler(const struct rooms *mgr, void *arg)
 {
 	struct app *a = arg;
@@ -191,6 +193,15 @@ static int start(struct app *a)
 	if (err)
 		return err;
 
+	err = workers_alloc(&a->workers, cfg->media_threads, a->maxfds,
+			    media_event, a);
+	if (err) {
+		log_error("cannot start the media threads: %m", err);
+		return err;
+	}
+
+	rooms_set_workers(a->rooms, a->workers);
+
 	err = store_load(a->rooms, cfg->data_dir);
 	if (err) {
 		log_error("cannot read persistent rooms in %s: %m",
@@ -213,19 +224,13 @@ static int start(struct app *a)
 		return err;
 	}
 
-	err = tick_alloc(&a->tick, ROOM_TICK_MS, tick_handler, a);
-	if (err) {
-		log_error("cannot start the media clock: %m", err);
-		return err;
-	}
-
 	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
 	api_set_ready(a->api, true);
 
 	log_info("chorusd listening: SIP %J (udp, tcp), HTTP %J, RTP %u-%u, "
-		 "advertising %j, mixer %s", &cfg->sip, &cfg->http,
-		 cfg->rtp_min, cfg->rtp_max, &cfg->advertise,
-		 mixer_simd_name());
+		 "advertising %j, mixer %s, %u media threads", &cfg->sip,
+		 &cfg->http, cfg->rtp_min, cfg->rtp_max, &cfg->advertise,
+		 mixer_simd_name(), workers_count(a->workers));
 
 	return 0;
 }
@@ -235,10 +240,12 @@ static void stop(struct app *a)
 {
 	tmr_cancel(&a->tmr_sweep);
 	tmr_cancel(&a->tmr_exit);
-	a->tick = mem_deref(a->tick);
 	a->api = mem_deref(a->api);
 	a->rooms = mem_deref(a->rooms);
 	a->sipd = mem_deref(a->sipd);
+
+	/* last: a participant's sockets are closed on its media thread */
+	a->workers = mem_deref(a->workers);
 }
 
 
@@ -271,7 +278,7 @@ int main(int argc, char *argv[])
 
 	advertise_pick(&app.cfg);
 
-	err = fd_limits();
+	err = fd_limits(&app.maxfds);
 	if (err)
 		log_warn("cannot raise the descriptor limit: %m", err);
 

@@ -3,7 +3,9 @@
  *
  * A participant lives from the 200 OK to its BYE. It holds the reference
  * that keeps itself alive ("the call"); part_hangup() drops it, whichever
- * side ends the call. Runs on the main thread.
+ * side ends the call. Runs on the main thread; what the room's media
+ * thread also uses (the room's list, controls, statistics, state) is
+ * changed or read under room_lock().
  */
 #include <math.h>
 #include <string.h>
@@ -25,14 +27,13 @@ static void destructor(void *arg)
 {
 	struct part *p = arg;
 
+	room_lock(p->room);
 	list_unlink(&p->le);
+	room_unlock(p->room);
+
 	mem_deref(p->sess);
-	mem_deref(p->rtp);
+	part_media_free(p);
 	mem_deref(p->neg);
-	mem_deref(p->dec);
-	mem_deref(p->enc);
-	mem_deref(p->jb);
-	mem_deref(p->txmb);
 	mem_deref(p->room);
 }
 
@@ -63,13 +64,19 @@ void part_hangup(struct part *p, const char *reason)
 	log_info("participant %llu (%s) left room %s: %s",
 		 (unsigned long long)p->id, p->uri, p->room->name, reason);
 
-	list_unlink(&p->le);
 	st = rooms_stats(p->room->mgr);
+	room_lock(p->room);
+	list_unlink(&p->le);
 	st->pkts_in_gone += p->stats.pkts_in;
 	st->pkts_out_gone += p->stats.pkts_out;
 	st->lost_gone += part_lost(p);
+	room_unlock(p->room);
+
 	rooms_event(p->room->mgr, EV_PART_LEFT, p->room, p, reason);
+
+	room_lock(p->room);
 	p->state = PART_LEFT;
+	room_unlock(p->room);
 
 	/* a room an INVITE made goes with its last participant */
 	if (p->room->auto_created && !p->room->closing &&
@@ -137,7 +144,10 @@ static void estab_handler(const struct sip_msg *msg, void *arg)
 	if (was != PART_JOINING && was != PART_RINGING)
 		return;
 
+	room_lock(p->room);
 	p->state = PART_JOINED;
+	room_unlock(p->room);
+
 	if (was == PART_RINGING) {
 		log_info("participant %llu (%s) answered: in room %s",
 			 (unsigned long long)p->id, p->uri, p->room->name);
@@ -409,6 +419,7 @@ int part_connect(struct part **pp, struct room *room,
  */
 void part_control(struct part *p, const struct part_ctl *ctl)
 {
+	room_lock(p->room);
 	if (ctl->muted >= 0)
 		p->muted = ctl->muted;
 	if (ctl->deaf >= 0)
@@ -419,6 +430,7 @@ void part_control(struct part *p, const struct part_ctl *ctl)
 					     pow(10.0, ctl->gain_db / 20.0) +
 					     0.5);
 	}
+	room_unlock(p->room);
 
 	rooms_event(p->room->mgr, EV_PART_UPDATED, p->room, p, NULL);
 }

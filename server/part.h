@@ -86,3 +86,4 @@ bool part_hears(const struct part *p);
 void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s);
 int  part_media_start(struct part *p, const struct sdpneg_result *res);
 int  part_rtp_alloc(struct part *p, const struct config *cfg);
+void part_media_free(struct part *p);

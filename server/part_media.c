@@ -1,11 +1,15 @@
 /**
  * @file part_media.c  A participant's audio leg: RTP in, decode, RTP out
  *
- * RTP arrives on the participant's own port, goes into libre's reordering
- * jitter buffer and is decoded one room tick at a time. Outgoing packets
- * carry the participant's own SSRC, a continuous sequence and timestamps
- * in the codec's RTP clock (RFC 3550 5.1). libre sends RTCP sender and
- * receiver reports (RFC 3550 6.4) once rtcp_start() has a peer.
+ * RTP arrives on the participant's own port, goes into the jitter buffer
+ * and is decoded one room tick at a time. Outgoing packets carry the
+ * participant's own SSRC, a continuous sequence and timestamps in the
+ * codec's RTP clock (RFC 3550 5.1). libre sends RTCP sender and receiver
+ * reports (RFC 3550 6.4) once rtcp_start() has a peer.
+ *
+ * All of it runs on the room's media thread: the sockets and timers are
+ * made and freed there (part_rtp_alloc, part_media_start, part_media_free
+ * are called from the main thread and run there through worker_call).
  */
 #include <string.h>
 #include <time.h>
@@ -20,6 +24,7 @@
 #include "rtpext.h"
 #include "room.h"
 #include "part.h"
+#include "worker.h"
 
 enum {
 	OPUS_DTX_MAX = 2,   /* [bytes] an Opus packet this small is silence */
@@ -104,7 +109,7 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 		if ((int)hdr->pt == p->media.telev_pt) {
 			if (!dtmf_rtp(&p->dtmf, hdr->ts, mbuf_buf(mb),
 				      mbuf_get_left(mb), &digit))
-				part_dtmf(p, digit, "RFC 4733");
+				room_post(p->room, p, EV_PART_DTMF, digit);
 			jb_put_hdr(p, hdr, NULL, 0);
 		}
 		else if (hdr->pt == PT_CN) {
@@ -155,13 +160,17 @@ static void rtcp_handler(const struct sa *src, struct rtcp_msg *msg,
 }
 
 
-/**
- * Bind the participant's RTP/RTCP ports in the configured range
- *
- * @return 0 or errno (EADDRINUSE when the range is exhausted)
- */
-int part_rtp_alloc(struct part *p, const struct config *cfg)
+struct rtp_alloc_args {
+	struct part *p;
+	const struct config *cfg;
+};
+
+
+static int rtp_alloc_w(void *arg)
 {
+	const struct rtp_alloc_args *a = arg;
+	struct part *p = a->p;
+	const struct config *cfg = a->cfg;
 	struct jb_prm jprm = {0};
 	struct sa bind;
 	int err;
@@ -196,13 +205,52 @@ int part_rtp_alloc(struct part *p, const struct config *cfg)
 
 
 /**
- * Apply a negotiation: (re)make the codec state if the codec or ptime
- * changed, point RTP and RTCP at the peer.
+ * Bind the participant's RTP/RTCP ports in the configured range, on the
+ * room's media thread
  *
- * @return 0 or errno
+ * @return 0 or errno (EADDRINUSE when the range is exhausted)
  */
-int part_media_start(struct part *p, const struct sdpneg_result *res)
+int part_rtp_alloc(struct part *p, const struct config *cfg)
 {
+	struct rtp_alloc_args a = {p, cfg};
+
+	return worker_call(p->room->wk, rtp_alloc_w, &a);
+}
+
+
+static int media_free_w(void *arg)
+{
+	struct part *p = arg;
+
+	p->rtp = mem_deref(p->rtp);
+	p->dec = mem_deref(p->dec);
+	p->enc = mem_deref(p->enc);
+	p->jb = mem_deref(p->jb);
+	p->txmb = mem_deref(p->txmb);
+
+	return 0;
+}
+
+
+/** Close the participant's sockets and free its codecs, on the media
+ * thread; the participant must be out of the room's list already */
+void part_media_free(struct part *p)
+{
+	(void)worker_call(p->room->wk, media_free_w, p);
+}
+
+
+struct media_start_args {
+	struct part *p;
+	const struct sdpneg_result *res;
+};
+
+
+static int media_start_w(void *arg)
+{
+	const struct media_start_args *a = arg;
+	struct part *p = a->p;
+	const struct sdpneg_result *res = a->res;
 	const struct codec *c = res->codec;
 	bool new_codec = p->media.codec != c || !p->dec;
 	int err = 0;
@@ -237,6 +285,20 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
 	rtcp_start(p->rtp, "chorus", &p->media.raddr_rtcp);
 
 	return 0;
+}
+
+
+/**
+ * Apply a negotiation: (re)make the codec state if the codec or ptime
+ * changed, point RTP and RTCP at the peer. Runs on the media thread.
+ *
+ * @return 0 or errno
+ */
+int part_media_start(struct part *p, const struct sdpneg_result *res)
+{
+	struct media_start_args a = {p, res};
+
+	return worker_call(p->room->wk, media_start_w, &a);
 }
 
 
@@ -407,13 +469,22 @@ void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur)
 /**
  * Hang up a participant whose RTP and RTCP stopped for timeout_s seconds.
  * A participant that told us it sends nothing (on hold) is exempt.
+ * Main thread.
  */
 void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s)
 {
-	if (!timeout_s || !p->media.recv)
+	bool dead;
+
+	if (!timeout_s)
 		return;
 
-	if (now - p->last_rx > (uint64_t)timeout_s * 1000)
+	room_lock(p->room);
+	/* last_rx may be newer than now: the media thread runs on */
+	dead = p->media.recv &&
+		now > p->last_rx + (uint64_t)timeout_s * 1000;
+	room_unlock(p->room);
+
+	if (dead)
 		part_hangup(p, "rtp timeout");
 }
 

@@ -17,6 +17,7 @@
 #include "room.h"
 #include "dtmf.h"
 #include "part.h"
+#include "worker.h"
 
 enum {
 	GRP_PKTS = ROOM_TICK_MS / PTIME_MIN,  /* most packets per tick */
@@ -127,6 +128,21 @@ static void send_shared(struct room *room, struct part *p,
 
 
 /**
+ * Tell the main thread (the event stream) what happened to a participant
+ * on this room's media thread
+ */
+void room_post(const struct room *room, const struct part *p,
+	       enum room_event ev, char digit)
+{
+	struct worker_event we = {ev, "", p->id, digit};
+
+	str_ncpy(we.room, room->name, sizeof(we.room));
+	if (room->wk)
+		worker_post(room->wk, &we);
+}
+
+
+/**
  * Mix one tick of a room and send every participant its audio
  *
  * Runs on the thread that owns the room, every ROOM_TICK_MS.
@@ -170,8 +186,8 @@ void room_tick(struct room *room)
 
 		if (p->chan.talker != p->talking) {
 			p->talking = p->chan.talker;
-			rooms_event(room->mgr, p->talking ? EV_PART_TALKING :
-				    EV_PART_SILENT, room, p, NULL);
+			room_post(room, p, p->talking ? EV_PART_TALKING :
+				  EV_PART_SILENT, 0);
 		}
 
 		if (!p->chan.out)
@@ -192,14 +208,30 @@ void room_tick(struct room *room)
 	if (chans != chv)
 		mem_deref(chans);
 	room->tick_ns_last = clock_ns() - t0;
-	rooms_tick_observe(room->mgr, room->tick_ns_last,
-			   room->encodes_tick);
+	worker_tick_observe(room->wk, room->tick_ns_last, room->encodes_tick);
 }
 
 
+/* Main thread: the room's media thread ticks the participant from now */
 void room_add_part(struct room *room, struct part *p)
 {
+	room_lock(room);
 	list_append(&room->parts, &p->le, p);
+	room_unlock(room);
+}
+
+
+/** The participant with this id, or NULL (main thread) */
+struct part *room_part(const struct room *room, uint64_t id)
+{
+	for (struct le *le = room->parts.head; le; le = le->next) {
+		struct part *p = le->data;
+
+		if (p->id == id)
+			return p;
+	}
+
+	return NULL;
 }
 
 
@@ -212,4 +244,20 @@ bool room_full(const struct room *room)
 uint32_t room_part_count(const struct room *room)
 {
 	return list_count(&room->parts);
+}
+
+
+/**
+ * Hold off the room's media thread, to read or change what its tick
+ * uses (participant controls and statistics). Main thread; may nest.
+ */
+void room_lock(const struct room *room)
+{
+	worker_lock(room->wk);
+}
+
+
+void room_unlock(const struct room *room)
+{
+	worker_unlock(room->wk);
 }

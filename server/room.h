@@ -8,6 +8,8 @@
 
 struct mixer;
 struct part;
+struct worker;
+struct workers;
 struct room;
 struct rooms;
 struct config;
@@ -46,7 +48,11 @@ typedef int (rooms_change_h)(const struct rooms *mgr, void *arg);
 
 struct room {
 	struct le le;                /* in the manager's list            */
+	struct le wle;               /* in its worker's list             */
 	struct rooms *mgr;           /* owner (not a reference)          */
+	struct worker *wk;           /* the media thread it lives on; the
+				      * fields below that its tick changes
+				      * are read under room_lock()       */
 	char name[ROOM_NAME_MAX + 1];
 	struct room_prm prm;
 	uint64_t created_at;         /* [unix ms]                        */
@@ -66,12 +72,9 @@ enum {
 	TICK_BUCKETS = 9,
 };
 
-/* Counters for /metrics; written on the main thread only */
+/* Counters for /metrics; written on the main thread only (the tick
+ * counters are the workers': workers_tick_stats()) */
 struct rooms_stats {
-	uint64_t ticks;                      /* room ticks run            */
-	uint64_t tick_hist[TICK_BUCKETS];    /* per bucket (not cumulative) */
-	double tick_sum;                     /* [s]                       */
-	uint64_t encodes;                    /* encodes, all rooms        */
 	uint64_t pkts_in_gone;               /* RTP in, departed callers  */
 	uint64_t pkts_out_gone;              /* RTP out, departed callers */
 	uint64_t lost_gone;                  /* lost, departed callers    */
@@ -94,7 +97,8 @@ void rooms_event(const struct rooms *mgr, enum room_event ev,
 		 const char *reason);
 const char *room_event_name(enum room_event ev);
 struct rooms_stats *rooms_stats(struct rooms *mgr);
-void rooms_tick_observe(struct rooms *mgr, uint64_t ns, uint32_t encodes);
+void rooms_set_workers(struct rooms *mgr, struct workers *ws);
+struct workers *rooms_workers(const struct rooms *mgr);
 int  rooms_delete(struct rooms *mgr, const char *name);
 struct room *rooms_find(const struct rooms *mgr, const char *name);
 const struct list *rooms_list(const struct rooms *mgr);
@@ -106,5 +110,10 @@ void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
 
 void room_tick(struct room *room);
 void room_add_part(struct room *room, struct part *p);
+struct part *room_part(const struct room *room, uint64_t id);
 bool room_full(const struct room *room);
 uint32_t room_part_count(const struct room *room);
+void room_post(const struct room *room, const struct part *p,
+	       enum room_event ev, char digit);
+void room_lock(const struct room *room);
+void room_unlock(const struct room *room);

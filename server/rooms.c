@@ -15,6 +15,7 @@
 #include "room.h"
 #include "dtmf.h"
 #include "part.h"
+#include "worker.h"
 
 struct rooms {
 	struct list roomsl;        /* struct room, owned; in creation order */
@@ -24,6 +25,7 @@ struct rooms {
 	rooms_change_h *chgh;      /* persistent rooms changed, or NULL  */
 	void *arg;
 	struct rooms_stats stats;
+	struct workers *ws;        /* media threads, or NULL (no media)  */
 };
 
 /* mixer tick duration histogram: 0.1 ms .. 20 ms (one whole tick) */
@@ -140,6 +142,8 @@ static void room_destructor(void *arg)
 {
 	struct room *room = arg;
 
+	/* off its worker first: its tick no longer runs */
+	worker_detach(room->wk, room);
 	list_unlink(&room->le);
 	list_flush(&room->grps);
 	mixer_free(room->mix);
@@ -183,6 +187,8 @@ static int room_make(struct rooms *mgr, const char *name,
 	}
 
 	list_append(&mgr->roomsl, &room->le, room);
+	room->wk = workers_pick(mgr->ws);
+	worker_attach(room->wk, room);
 	log_info("room %s created (max %u participants, %u talkers%s)",
 		 room->name, room->prm.max_participants,
 		 room->prm.talkers_max, room->prm.persistent ?
@@ -386,18 +392,16 @@ struct rooms_stats *rooms_stats(struct rooms *mgr)
 }
 
 
-void rooms_tick_observe(struct rooms *mgr, uint64_t ns, uint32_t encodes)
+/** Give new rooms to these media workers (NULL: rooms without media) */
+void rooms_set_workers(struct rooms *mgr, struct workers *ws)
 {
-	double s = (double)ns / 1e9;
-	size_t i = 0;
+	mgr->ws = ws;
+}
 
-	while (i < TICK_BUCKETS - 1 && s > rooms_tick_buckets[i])
-		i++;
 
-	mgr->stats.tick_hist[i]++;
-	mgr->stats.ticks++;
-	mgr->stats.tick_sum += s;
-	mgr->stats.encodes += encodes;
+struct workers *rooms_workers(const struct rooms *mgr)
+{
+	return mgr->ws;
 }
 
 
