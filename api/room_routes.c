@@ -21,12 +21,13 @@ enum {
 
 static int room_json(struct re_printf *pf, const struct room *room)
 {
-	uint32_t encodes, talkers;
+	uint32_t encodes, talkers, forwards;
 	uint64_t tick_ns;
 
 	room_lock(room);
 	encodes = room->encodes_tick;
 	talkers = room->talkers_tick;
+	forwards = room->forwards_tick;
 	tick_ns = room->tick_ns_last;
 	room_unlock(room);
 
@@ -35,13 +36,14 @@ static int room_json(struct re_printf *pf, const struct room *room)
 			  "\"talkers_max\":%u,\"sample_rate\":%u,"
 			  "\"created_at\":\"%H\",\"participant_count\":%u,"
 			  "\"stats\":{\"encodes_per_tick\":%u,"
+			  "\"forwards_per_tick\":%u,"
 			  "\"talkers\":%u,\"tick_us\":%llu}}",
 			  room->name, room->prm.max_participants,
 			  room->prm.locked ? "true" : "false",
 			  room->prm.persistent ? "true" : "false",
 			  room->prm.talkers_max, ROOM_SRATE,
 			  json_time, &room->created_at,
-			  room_part_count(room), encodes, talkers,
+			  room_part_count(room), encodes, forwards, talkers,
 			  (unsigned long long)(tick_ns / 1000));
 }
 

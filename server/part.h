@@ -2,6 +2,10 @@
  * @file part.h  A participant: one SIP dialog and its audio leg in a room
  */
 
+enum {
+	PART_PASS_MAX = 512,   /* [bytes] a 20 ms packet kept to forward */
+};
+
 enum part_state {
 	PART_RINGING = 0,   /* dial-out: INVITE sent         */
 	PART_JOINING,       /* 200 OK sent, waiting for ACK */
@@ -32,6 +36,9 @@ struct part {
 	bool rx_silent;               /* last frame in was silence: a gap
 				       * after it is not concealed        */
 	uint8_t voiceless;            /* voiceless packets skipped in a row*/
+	uint8_t pass[PART_PASS_MAX];  /* this tick's packet, if it alone
+				       * made the frame                   */
+	size_t pass_len;              /* [bytes], 0: none                 */
 	struct adec *dec;
 	struct aenc *enc;             /* own encoder, used while talking  */
 	struct jb *jb;                /* adaptive jitter buffer           */
@@ -81,6 +88,7 @@ bool part_held(const struct part *p);
 uint32_t part_jitter_us(const struct part *p);
 uint32_t part_rtt_us(const struct part *p);
 bool part_pull(struct part *p);
+bool part_can_forward(const struct part *src, const struct part *dst);
 void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur);
 bool part_hears(const struct part *p);
 void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s);

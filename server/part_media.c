@@ -344,6 +344,8 @@ static void fill_fifo(struct part *p)
 			adec_reset(p->dec);
 
 		if (r != JB_PACKET) {
+			p->pass_len = 0;
+
 			/* a gap in silence is more silence: concealing it
 			 * would cost a decode for every silent participant
 			 * exactly when a late tick makes them all "lost" */
@@ -364,6 +366,17 @@ static void fill_fifo(struct part *p)
 		}
 		else {
 			p->rx_silent = false;
+
+			/* keep the packet: if it is this tick's whole frame,
+			 * it may go on as it came (room.c, forwarding) */
+			if (!p->fifo_fill && f.pkt.len <= sizeof(p->pass)) {
+				memcpy(p->pass, f.pkt.pl, f.pkt.len);
+				p->pass_len = f.pkt.len;
+			}
+			else {
+				p->pass_len = 0;
+			}
+
 			err = adec_decode(p->dec, f.pkt.pl, f.pkt.len,
 					  p->fifo + p->fifo_fill, &n);
 			if (!err)
@@ -389,6 +402,7 @@ static void fill_fifo(struct part *p)
  */
 bool part_pull(struct part *p)
 {
+	bool empty;
 	size_t n;
 
 	if (p->state == PART_LEFT || !p->dec || !p->media.recv)
@@ -401,10 +415,16 @@ bool part_pull(struct part *p)
 		return false;
 	}
 
+	p->pass_len = 0;
+	empty = !p->fifo_fill;
 	fill_fifo(p);
 
 	if (!p->fifo_fill)
 		return false;
+
+	/* forwardable only if one packet made exactly this tick's frame */
+	if (!empty || p->fifo_fill != ROOM_FRAME)
+		p->pass_len = 0;
 
 	/* the buffer keeps the timeline; a short tick is padded */
 	n = p->fifo_fill < ROOM_FRAME ? p->fifo_fill : ROOM_FRAME;
@@ -415,6 +435,20 @@ bool part_pull(struct part *p)
 	memmove(p->fifo, p->fifo + n, p->fifo_fill * sizeof(int16_t));
 
 	return true;
+}
+
+
+/**
+ * Whether this tick's frame of src can reach dst as the packet it came
+ * in: dst hears src alone, both use the same codec and ptime, src's gain
+ * is 0 dB, and one packet of src's made exactly the frame.
+ */
+bool part_can_forward(const struct part *src, const struct part *dst)
+{
+	return src->pass_len && src->media.codec == dst->media.codec &&
+		src->media.ptime == ROOM_TICK_MS &&
+		dst->media.ptime == ROOM_TICK_MS &&
+		src->chan.gain_q12 == MIXER_GAIN_UNITY;
 }
 
 

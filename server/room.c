@@ -5,6 +5,12 @@
  * hear the mix minus their own voice through their own encoder; everyone
  * else hears the shared mix, and listeners that share (codec, ptime) share
  * one encode of it: that is what keeps a room of many listeners cheap.
+ *
+ * Where what a participant hears is one other participant's voice alone
+ * (the other of two talkers; the only talker, for a listener), the
+ * packet that voice came in goes on as it came, with the listener's own
+ * SSRC, sequence and timestamps: no encode, and no second generation of
+ * coding loss.
  */
 #include <string.h>
 #include <time.h>
@@ -142,6 +148,40 @@ void room_post(const struct room *room, const struct part *p,
 }
 
 
+/* The talkers of this tick if there are at most two, else none */
+static size_t talkers_few(const struct room *room, struct part *tv[2])
+{
+	size_t n = 0;
+
+	if (room->talkers_tick > 2)
+		return 0;
+
+	for (struct le *le = room->parts.head; le && n < 2; le = le->next) {
+		struct part *p = le->data;
+
+		if (p->chan.talker)
+			tv[n++] = p;
+	}
+
+	return n;
+}
+
+
+/* Whom p hears alone this tick, if that voice can be forwarded to p */
+static struct part *forward_src(struct part *p, const int16_t *shared,
+				struct part *const tv[2], size_t nt)
+{
+	struct part *src = NULL;
+
+	if (p->chan.out == shared && nt == 1)
+		src = tv[0];
+	else if (p->chan.out != shared && nt == 2)
+		src = tv[0] == p ? tv[1] : tv[0];
+
+	return src && src != p && part_can_forward(src, p) ? src : NULL;
+}
+
+
 /**
  * Mix one tick of a room and send every participant its audio
  *
@@ -152,7 +192,9 @@ void room_tick(struct room *room)
 	uint64_t t0 = clock_ns();
 	struct mixer_chan *chv[512];
 	struct mixer_chan **chans = chv;
+	struct part *tv[2];
 	const int16_t *shared;
+	size_t nt;
 	size_t n = 0, cnt = list_count(&room->parts);
 	struct le *le;
 
@@ -180,9 +222,12 @@ void room_tick(struct room *room)
 
 	shared = mixer_shared(room->mix);
 	room->talkers_tick = mixer_talker_count(room->mix);
+	room->forwards_tick = 0;
+	nt = talkers_few(room, tv);
 
 	for (le = room->parts.head; le; le = le->next) {
 		struct part *p = le->data;
+		struct part *src;
 
 		if (p->chan.talker != p->talking) {
 			p->talking = p->chan.talker;
@@ -193,7 +238,13 @@ void room_tick(struct room *room)
 		if (!p->chan.out)
 			continue;
 
-		if (p->chan.out == shared) {
+		src = forward_src(p, shared, tv, nt);
+		if (src) {
+			part_send(p, src->pass, src->pass_len,
+				  p->media.codec->clock / 1000 * ROOM_TICK_MS);
+			room->forwards_tick++;
+		}
+		else if (p->chan.out == shared) {
 			send_shared(room, p, shared);
 		}
 		else {

@@ -63,6 +63,8 @@ struct room {
 	uint64_t ticks;              /* ticks mixed                      */
 	uint32_t encodes_tick;       /* encodes in the last tick         */
 	uint32_t talkers_tick;       /* talkers in the last tick         */
+	uint32_t forwards_tick;      /* packets forwarded, not encoded,
+				      * in the last tick                 */
 	bool closing;                /* being deleted                    */
 	bool auto_created;           /* made by an INVITE: goes when the
 				      * last participant leaves          */
