@@ -137,6 +137,9 @@ static int metrics_text(struct re_printf *pf, struct api_req *req)
 	err |= metric(pf, "chorus_mixer_encodes_total", "counter",
 		      "Encodes since start.", ts.encodes);
 	err |= tick_histogram(pf, &ts);
+	err |= metric(pf, "chorus_mixer_ticks_dropped_total", "counter",
+		      "Room clock periods skipped, not mixed: a media thread "
+		      "fell behind.", ts.dropped);
 	err |= re_hprintf(pf, "# HELP chorus_api_requests_total API requests"
 			  " answered, by status.\n"
 			  "# TYPE chorus_api_requests_total counter\n");

@@ -263,6 +263,23 @@ void room_tick(struct room *room)
 }
 
 
+/**
+ * Skip periods that were never mixed: every stream we send jumps ahead
+ * by as much, so that its timestamps keep to the sampling clock (RFC 3550
+ * 5.1) and the receivers see a gap, not a delay that never goes away.
+ */
+void room_skip(struct room *room, uint64_t periods)
+{
+	for (struct le *le = room->parts.head; le; le = le->next) {
+		struct part *p = le->data;
+
+		if (p->media.codec)
+			p->ts_out += (uint32_t)(periods * p->media.codec->clock
+						/ 1000 * ROOM_TICK_MS);
+	}
+}
+
+
 /* Main thread: the room's media thread ticks the participant from now */
 void room_add_part(struct room *room, struct part *p)
 {

@@ -111,6 +111,7 @@ bool rooms_name_valid(const char *name);
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
 
 void room_tick(struct room *room);
+void room_skip(struct room *room, uint64_t periods);
 void room_add_part(struct room *room, struct part *p);
 struct part *room_part(const struct room *room, uint64_t id);
 bool room_full(const struct room *room);

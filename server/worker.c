@@ -81,13 +81,21 @@ static void tick_handler(uint64_t missed, void *arg)
 {
 	struct worker *w = arg;
 	uint64_t runs = 1 + (missed < CATCH_UP_MAX ? missed : CATCH_UP_MAX);
+	uint64_t dropped = missed - (runs - 1);
 
 	if (missed)
 		log_debug("worker %u: tick %llu periods late", w->idx,
 			  (unsigned long long)missed);
 
 	/* periods missed while the loop was busy are run too (a few at
-	 * most), so no stream loses a frame to a stall */
+	 * most), so no stream loses a frame to a short stall; after a
+	 * longer one the streams skip what was never mixed */
+	if (dropped) {
+		w->st.dropped += dropped;
+		for (struct le *le = w->rooms.head; le; le = le->next)
+			room_skip(le->data, dropped);
+	}
+
 	while (runs--) {
 		for (struct le *le = w->rooms.head; le; le = le->next)
 			room_tick(le->data);
@@ -376,6 +384,7 @@ void workers_tick_stats(const struct workers *ws, struct tick_stats *st)
 		st->ticks += w->st.ticks;
 		st->sum += w->st.sum;
 		st->encodes += w->st.encodes;
+		st->dropped += w->st.dropped;
 		for (size_t b = 0; b < TICK_BUCKETS; b++)
 			st->hist[b] += w->st.hist[b];
 		worker_unlock(w);

@@ -12,6 +12,8 @@ struct tick_stats {
 	uint64_t hist[TICK_BUCKETS];         /* per bucket, not cumulative */
 	double sum;                          /* [s]                        */
 	uint64_t encodes;                    /* encodes, all rooms         */
+	uint64_t dropped;                    /* periods skipped, not mixed:
+					      * the worker fell behind     */
 };
 
 /* What a worker tells the main thread: plain data, no references */
