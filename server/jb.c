@@ -49,11 +49,10 @@ struct slot {
 };
 
 struct jb {
+	/* the state every put and get reads comes first, together: with
+	 * thousands of buffers, each is a cache miss away */
 	struct jb_prm prm;
-	uint16_t ordv[JB_PKTS_MAX];  /* buffered slots, in sequence order */
-	uint16_t freev[JB_PKTS_MAX]; /* free slots, a stack               */
 	uint32_t n, nfree;
-	struct slot probe;           /* on probation after a jump         */
 	bool probing;
 	bool probe_late;             /* it came after its due time        */
 	uint64_t probe_us;           /* its arrival [us]                  */
@@ -98,6 +97,10 @@ struct jb {
 	uint64_t above_us;           /* above target since [us], 0: not   */
 
 	struct jb_stats st;
+
+	uint16_t ordv[JB_PKTS_MAX];  /* buffered slots, in sequence order */
+	uint16_t freev[JB_PKTS_MAX]; /* free slots, a stack               */
+	struct slot probe;           /* on probation after a jump         */
 	struct slot slotv[];         /* prm.max_pkts                      */
 };
 

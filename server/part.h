@@ -24,46 +24,52 @@ struct part_stats {
 };
 
 struct part {
+	/* what the media thread touches every tick and packet first: a
+	 * room of thousands walks these, not the buffers below */
 	struct le le;                 /* in room->parts                   */
 	uint64_t id;
 	struct room *room;            /* reference                        */
 	enum part_state state;
-	struct sipsess *sess;
-	struct sdpneg *neg;
 	struct rtp_sock *rtp;
 	struct sdpneg_result media;   /* current negotiation              */
 	bool latched;                 /* RTP peer taken from the source   */
 	bool rx_silent;               /* last frame in was silence: a gap
 				       * after it is not concealed        */
 	uint8_t voiceless;            /* voiceless packets skipped in a row*/
-	uint8_t pass[PART_PASS_MAX];  /* this tick's packet, if it alone
-				       * made the frame                   */
-	size_t pass_len;              /* [bytes], 0: none                 */
+	bool muted;
+	bool deaf;
+	bool talking;                 /* in the mixer's talker set        */
+	bool marker;                  /* set M on the next packet         */
+	size_t pass_len;              /* [bytes] of pass, 0: none         */
 	struct adec *dec;
 	struct aenc *enc;             /* own encoder, used while talking  */
 	struct jb *jb;                /* adaptive jitter buffer           */
 	struct mixer_chan chan;
-	int16_t frame[ROOM_FRAME];    /* this tick's input                */
-	int16_t fifo[ROOM_FRAME * 9]; /* decoded, not yet mixed: a 120 ms
-				       * packet fits above a tick        */
 	size_t fifo_fill;             /* [samples]                        */
 	struct mbuf *txmb;            /* RTP send buffer with headroom    */
 	uint32_t ts_out;              /* next RTP timestamp we send       */
-	bool marker;                  /* set M on the next packet         */
 	uint64_t last_rx;             /* last RTP/RTCP in [monotonic ms]  */
+	struct part_stats stats;
+	uint32_t rx_ssrc;             /* SSRC of the audio we receive     */
+	struct dtmf_rx dtmf;          /* RFC 4733 receiver state          */
+
+	/* the SIP side, and the rest */
+	struct sipsess *sess;
+	struct sdpneg *neg;
 	uint64_t joined_at;           /* [unix ms]                        */
+	bool dialout;                 /* we called them                   */
+	double gain_db;               /* input gain [dB]                  */
+	char dtmf_prev;               /* last digit, for the menu         */
 	char uri[256];                /* From URI                         */
 	char display_name[128];       /* From display name                */
 	char call_id[128];
-	struct part_stats stats;
-	bool muted;
-	bool deaf;
-	bool talking;                 /* in the mixer's talker set        */
-	bool dialout;                 /* we called them                   */
-	double gain_db;               /* input gain [dB]                  */
-	uint32_t rx_ssrc;             /* SSRC of the audio we receive     */
-	struct dtmf_rx dtmf;          /* RFC 4733 receiver state          */
-	char dtmf_prev;               /* last digit, for the menu         */
+
+	/* audio buffers */
+	uint8_t pass[PART_PASS_MAX];  /* this tick's packet, if it alone
+				       * made the frame                   */
+	int16_t frame[ROOM_FRAME];    /* this tick's input                */
+	int16_t fifo[ROOM_FRAME * 9]; /* decoded, not yet mixed: a 120 ms
+				       * packet fits above a tick        */
 };
 
 struct part_ctl {
@@ -89,6 +95,7 @@ uint32_t part_jitter_us(const struct part *p);
 uint32_t part_rtt_us(const struct part *p);
 bool part_pull(struct part *p);
 bool part_can_forward(const struct part *src, const struct part *dst);
+struct aenc *part_encoder(struct part *p);
 void part_send(struct part *p, const uint8_t *pl, size_t len, uint32_t dur);
 bool part_hears(const struct part *p);
 void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s);

@@ -268,12 +268,10 @@ static int media_start_w(void *arg)
 		p->fifo_fill = 0;
 	}
 
+	/* the participant's own encoder is made when it first talks:
+	 * most never do, in a large room */
 	if (new_codec || p->media.ptime != res->ptime) {
 		p->enc = mem_deref(p->enc);
-		err = aenc_alloc(&p->enc, c, res->ptime);
-		if (err)
-			return err;
-
 		p->marker = true;
 	}
 
@@ -439,6 +437,21 @@ bool part_pull(struct part *p)
 
 
 /**
+ * The participant's own encoder (for the mix minus its voice), made on
+ * first use
+ *
+ * @return encoder, or NULL if it cannot be made
+ */
+struct aenc *part_encoder(struct part *p)
+{
+	if (!p->enc && aenc_alloc(&p->enc, p->media.codec, p->media.ptime))
+		return NULL;
+
+	return p->enc;
+}
+
+
+/**
  * Whether this tick's frame of src can reach dst as the packet it came
  * in: dst hears src alone, both use the same codec and ptime, src's gain
  * is 0 dB, and one packet of src's made exactly the frame.
@@ -463,7 +476,7 @@ bool part_held(const struct part *p)
 /* Whether we send audio to this participant at all (not while held) */
 bool part_hears(const struct part *p)
 {
-	return p->state != PART_LEFT && p->enc && !part_held(p);
+	return p->state != PART_LEFT && p->dec && !part_held(p);
 }
 
 

@@ -247,7 +247,7 @@ void room_tick(struct room *room)
 		else if (p->chan.out == shared) {
 			send_shared(room, p, shared);
 		}
-		else {
+		else if (part_encoder(p)) {
 			(void)aenc_push(p->enc, p->chan.out, ROOM_FRAME,
 					part_pkt_h, p);
 			room->encodes_tick++;
