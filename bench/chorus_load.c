@@ -56,6 +56,7 @@ static void usage(FILE *f)
 "      --csv FILE           one line per participant\n"
 "  -j, --join-only          join-rate test: calls without media\n"
 "      --codec-cost         time Opus at chorusd's settings and exit\n"
+"      --complexity N       chorusd's Opus complexity, for --codec-cost (5)\n"
 "  -v, --verbose            print every participant\n");
 }
 
@@ -86,7 +87,7 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		{"pid", 1, 0, 4}, {"csv", 1, 0, 5},
 		{"join-only", 0, 0, 'j'}, {"codec-cost", 0, 0, 6},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
-		{"hold", 1, 0, 7},
+		{"hold", 1, 0, 7}, {"complexity", 1, 0, 8},
 		{0, 0, 0, 0},
 	};
 	int c, v;
@@ -96,7 +97,7 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		.prefix = "load", .calls = 10, .rooms = 1, .talkers = 3,
 		.duration = 10.0, .warmup = 2.0, .rate = 200.0,
 		.max_pending = 500, .join_timeout = 10.0, .rtp_base = 40000,
-		.codec = LOAD_OPUS, .silence = LOAD_SIL_FRAMES,
+		.codec = LOAD_OPUS, .silence = LOAD_SIL_FRAMES, .complexity = 5,
 	};
 
 	while ((c = getopt_long(argc, argv, "s:l:n:r:k:d:w:R:P:t:c:jvh",
@@ -119,6 +120,15 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		case 'j': o->join_only = true; break;
 		case 6:   o->codec_cost = true; break;
 		case 7:   o->hold = atof(optarg); break;
+		case 8:
+			v = atoi(optarg);
+			if (v < 0 || v > 10) {
+				fprintf(stderr, "chorus-load: --complexity "
+					"0-10\n");
+				exit(2);
+			}
+			o->complexity = v;
+			break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 
@@ -294,15 +304,15 @@ static int codec_cost(const struct load_opts *o)
 
 	err = load_audio_init(&a, LOAD_OPUS, o->silence);
 	if (!err)
-		err = load_codec_cost(&cc, &a);
+		err = load_codec_cost(&cc, &a, o->complexity);
 	load_audio_close(&a);
 	if (err)
 		return err;
 
-	printf("codec opus_48k_mono_20ms_voip_32k_c5 enc_us=%.2f "
+	printf("codec opus_48k_mono_20ms_voip_32k_c%d enc_us=%.2f "
 	       "dec_speech_us=%.2f dec_sil_us=%.2f sil_sent_share=%.3f "
-	       "silence=%s\n", cc.enc_us, cc.dec_speech_us, cc.dec_sil_us,
-	       cc.sil_share, load_silence_name(o->silence));
+	       "silence=%s\n", o->complexity, cc.enc_us, cc.dec_speech_us,
+	       cc.dec_sil_us, cc.sil_share, load_silence_name(o->silence));
 
 	return 0;
 }

@@ -142,6 +142,7 @@ struct load_opts {
 	enum load_silence silence;
 	bool join_only;
 	bool codec_cost;
+	int complexity;           /* chorusd's Opus complexity, for it    */
 	bool verbose;
 };
 
@@ -187,7 +188,7 @@ int  load_audio_init(struct load_audio *a, enum load_codec codec,
 		     enum load_silence silence);
 void load_audio_close(struct load_audio *a);
 int  load_codec_cost(struct load_codec_cost *cc,
-		     const struct load_audio *a);
+		     const struct load_audio *a, int complexity);
 const char *load_silence_name(enum load_silence s);
 
 /* load_rtp.c */

@@ -29,7 +29,7 @@ enum {
 	SIL_SKIP = 50,             /* encoder frames before DTX settles */
 	SIL_FRAMES = 210,          /* 10 comfort-noise periods          */
 	OPUS_BITRATE = 32000,      /* as chorusd [bit/s]                */
-	OPUS_COMPLEXITY = 5,       /* as chorusd                        */
+	OPUS_COMPLEXITY = 5,       /* of the frames we send             */
 	OPUS_PT = 111,
 	PCMU_PT = 0,
 	COST_RUNS = 5,             /* timing runs, best taken           */
@@ -74,7 +74,7 @@ static void speech_gen(int16_t *pcm, size_t n, uint32_t srate, uint32_t v)
 }
 
 
-static OpusEncoder *enc_new(bool dtx)
+static OpusEncoder *enc_new(bool dtx, int complexity)
 {
 	OpusEncoder *enc;
 	int oerr;
@@ -84,7 +84,7 @@ static OpusEncoder *enc_new(bool dtx)
 		return NULL;
 
 	(void)opus_encoder_ctl(enc, OPUS_SET_BITRATE(OPUS_BITRATE));
-	(void)opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(OPUS_COMPLEXITY));
+	(void)opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(complexity));
 	(void)opus_encoder_ctl(enc, OPUS_SET_DTX(dtx ? 1 : 0));
 
 	return enc;
@@ -104,7 +104,7 @@ static int opus_frames(struct load_audio *a)
 
 	speech_gen(pcm, SPEECH_FRAMES * FRAME48, SRATE, 0);
 
-	enc = enc_new(false);
+	enc = enc_new(false, OPUS_COMPLEXITY);
 	if (!enc) {
 		err = ENOMEM;
 		goto out;
@@ -125,7 +125,7 @@ static int opus_frames(struct load_audio *a)
 	a->nspeech = SPEECH_FRAMES;
 	opus_encoder_destroy(enc);
 
-	enc = enc_new(dtx);
+	enc = enc_new(dtx, OPUS_COMPLEXITY);
 	if (!enc) {
 		err = ENOMEM;
 		goto out;
@@ -285,7 +285,8 @@ static double dec_cost(const struct load_frame *fv, size_t n)
 
 /* Best of COST_RUNS: mean time to encode one frame of pcm (nfr frames),
  * COST_STATES encoders in turn [us] */
-static double enc_cost(const int16_t *pcm, size_t nfr, int *err)
+static double enc_cost(const int16_t *pcm, size_t nfr, int complexity,
+		       int *err)
 {
 	OpusEncoder *encv[COST_STATES];
 	uint8_t pkt[LOAD_PKT_MAX];
@@ -296,7 +297,7 @@ static double enc_cost(const int16_t *pcm, size_t nfr, int *err)
 		int ne;
 
 		for (ne = 0; ne < COST_STATES; ne++) {
-			encv[ne] = enc_new(false);
+			encv[ne] = enc_new(false, complexity);
 			if (!encv[ne])
 				break;
 		}
@@ -332,11 +333,14 @@ static double enc_cost(const int16_t *pcm, size_t nfr, int *err)
  * Time libopus at chorusd's settings on the calling thread's core
  *
  * @param cc  Result
- * @param a   Opus frames as this run sends them (talkers and silence)
+ * @param a           Opus frames as this run sends them (talkers and
+ *                    silence)
+ * @param complexity  chorusd's Opus encoder complexity
  *
  * @return 0 or errno
  */
-int load_codec_cost(struct load_codec_cost *cc, const struct load_audio *a)
+int load_codec_cost(struct load_codec_cost *cc, const struct load_audio *a,
+		    int complexity)
 {
 	const size_t nfr = SPEECH_FRAMES;
 	int16_t *mix, *v;
@@ -360,7 +364,7 @@ int load_codec_cost(struct load_codec_cost *cc, const struct load_audio *a)
 			mix[i] = (int16_t)(mix[i] + v[i] / 2);
 	}
 
-	cc->enc_us = enc_cost(mix, nfr, &err);
+	cc->enc_us = enc_cost(mix, nfr, complexity, &err);
 	cc->dec_speech_us = dec_cost(a->speech, a->nspeech);
 	cc->dec_sil_us = dec_cost(a->sil, a->nsil);
 

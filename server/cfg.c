@@ -183,6 +183,12 @@ static int opt_media_threads(struct config *cfg, const char *val)
 }
 
 
+static int opt_opus_complexity(struct config *cfg, const char *val)
+{
+	return parse_u32(&cfg->opus_complexity, val, 0, 10);
+}
+
+
 static int opt_jitter_ms(struct config *cfg, const char *val)
 {
 	uint32_t min, max;
@@ -253,6 +259,8 @@ static const struct cfg_opt opts[] = {
 	 "default number of talkers mixed in a room, 0 = all (3)"},
 	{"media_threads", opt_media_threads, "N",
 	 "media worker threads, 0 = one per core chorusd may run on (0)"},
+	{"opus_complexity", opt_opus_complexity, "0-10",
+	 "Opus encoder complexity: CPU per encode against quality (5)"},
 	{"jitter_ms", opt_jitter_ms, "MIN-MAX",
 	 "jitter buffer delay range; the target follows measured jitter"
 	 " (20-200)"},
@@ -321,6 +329,7 @@ static void defaults(struct config *cfg)
 	cfg->rtp_timeout = 30;
 	cfg->max_participants = 100;
 	cfg->talkers_max = 3;
+	cfg->opus_complexity = 5;   /* half the CPU of 10, little audible loss */
 	cfg->log_level = LOG_INFO;
 	cfg->api_public_health = true;
 	cfg->jitter_min_ms = 20;

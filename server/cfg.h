@@ -20,6 +20,7 @@ struct config {
 	uint32_t max_participants;  /* default room limit                  */
 	uint32_t talkers_max;       /* default mixer K, 0 = all            */
 	uint32_t media_threads;     /* media workers, 0 = one per core     */
+	uint32_t opus_complexity;   /* Opus encoder complexity, 0-10       */
 	uint32_t log_level;         /* enum log_level                      */
 	uint32_t jitter_min_ms;     /* jitter buffer target range [ms]     */
 	uint32_t jitter_max_ms;

@@ -77,9 +77,12 @@ static void aenc_destructor(void *arg)
 /**
  * Allocate an encoder for codec c at packet time ptime [ms]
  *
+ * @param complexity  Opus encoder complexity, 0-10 (others ignore it)
+ *
  * @return 0 or errno; *encp is set on success (caller owns the reference)
  */
-int aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime)
+int aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime,
+	       uint32_t complexity)
 {
 	struct aenc *enc;
 	int err;
@@ -103,7 +106,7 @@ int aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime)
 			goto out;
 	}
 
-	err = enc->be->enc_alloc(&enc->st, (uint32_t)enc->frame);
+	err = enc->be->enc_alloc(&enc->st, (uint32_t)enc->frame, complexity);
 
  out:
 	if (err)

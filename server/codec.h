@@ -41,7 +41,8 @@ struct adec;
 typedef void (aenc_pkt_h)(const uint8_t *pl, size_t len, uint32_t dur,
 			  void *arg);
 
-int  aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime);
+int  aenc_alloc(struct aenc **encp, const struct codec *c, uint32_t ptime,
+		uint32_t complexity);
 int  aenc_push(struct aenc *enc, const int16_t *pcm, size_t n,
 	       aenc_pkt_h *pkth, void *arg);
 
@@ -57,7 +58,7 @@ bool opus_pkt_voice(const uint8_t *pl, size_t len);
 
 /* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
 struct codec_be {
-	int  (*enc_alloc)(void **stp, uint32_t frame);
+	int  (*enc_alloc)(void **stp, uint32_t frame, uint32_t complexity);
 	int  (*enc)(void *st, const int16_t *pcm, size_t n, uint8_t *out,
 		    size_t *len);
 	int  (*dec_alloc)(void **stp);

@@ -14,7 +14,7 @@ static int st_alloc(void **stp)
 }
 
 
-static int enc_alloc(void **stp, uint32_t frame)
+static int enc_alloc(void **stp, uint32_t frame, uint32_t complexity)
 {
 	return st_alloc(stp);
 }

@@ -67,7 +67,7 @@ static int st_alloc(struct g722_st **stp, bool encoder, uint32_t frame)
 }
 
 
-static int enc_alloc(void **stp, uint32_t frame)
+static int enc_alloc(void **stp, uint32_t frame, uint32_t complexity)
 {
 	return st_alloc((struct g722_st **)stp, true, frame);
 }

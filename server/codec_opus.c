@@ -10,7 +10,6 @@
 
 enum {
 	OPUS_BITRATE = 32000,   /* [bit/s] wideband speech, ample for a mix */
-	OPUS_COMPLEXITY = 5,    /* half the CPU of 10, little audible loss */
 };
 
 struct opus_st {
@@ -30,7 +29,7 @@ static void st_destructor(void *arg)
 }
 
 
-static int enc_alloc(void **stp, uint32_t frame)
+static int enc_alloc(void **stp, uint32_t frame, uint32_t complexity)
 {
 	struct opus_st *st;
 	int oerr;
@@ -46,7 +45,8 @@ static int enc_alloc(void **stp, uint32_t frame)
 	}
 
 	(void)opus_encoder_ctl(st->enc, OPUS_SET_BITRATE(OPUS_BITRATE));
-	(void)opus_encoder_ctl(st->enc, OPUS_SET_COMPLEXITY(OPUS_COMPLEXITY));
+	(void)opus_encoder_ctl(st->enc, OPUS_SET_COMPLEXITY(
+				       complexity > 10 ? 10 : (int)complexity));
 
 	*stp = st;
 	return 0;

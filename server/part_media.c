@@ -444,7 +444,9 @@ bool part_pull(struct part *p)
  */
 struct aenc *part_encoder(struct part *p)
 {
-	if (!p->enc && aenc_alloc(&p->enc, p->media.codec, p->media.ptime))
+	if (!p->enc &&
+	    aenc_alloc(&p->enc, p->media.codec, p->media.ptime,
+		       rooms_config(p->room->mgr)->opus_complexity))
 		return NULL;
 
 	return p->enc;

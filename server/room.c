@@ -69,7 +69,8 @@ static struct encgrp *grp_get(struct room *room, const struct codec *c,
 	if (!g)
 		return NULL;
 
-	if (aenc_alloc(&g->enc, c, ptime)) {
+	if (aenc_alloc(&g->enc, c, ptime,
+		       rooms_config(room->mgr)->opus_complexity)) {
 		mem_deref(g);
 		return NULL;
 	}

@@ -101,6 +101,7 @@ const char *room_event_name(enum room_event ev);
 struct rooms_stats *rooms_stats(struct rooms *mgr);
 void rooms_set_workers(struct rooms *mgr, struct workers *ws);
 struct workers *rooms_workers(const struct rooms *mgr);
+const struct config *rooms_config(const struct rooms *mgr);
 int  rooms_delete(struct rooms *mgr, const char *name);
 struct room *rooms_find(const struct rooms *mgr, const char *name);
 const struct list *rooms_list(const struct rooms *mgr);

@@ -405,3 +405,9 @@ struct workers *rooms_workers(const struct rooms *mgr)
 }
 
 
+const struct config *rooms_config(const struct rooms *mgr)
+{
+	return mgr->cfg;
+}
+
+

@@ -77,6 +77,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.auto_create);
 	assert_false(cfg.advertise_set);
 	assert_true(cfg.rtp_min < cfg.rtp_max);
+	assert_int_equal(0, cfg.media_threads);      /* one per core */
+	assert_int_equal(5, cfg.opus_complexity);
 }
 
 
@@ -99,6 +101,18 @@ static void test_precedence(void **state)
 	assert_int_equal(30999, cfg.rtp_max);
 	assert_int_equal(5, cfg.rtp_timeout);        /* file > default */
 	assert_true(cfg.auto_create);
+}
+
+
+static void test_media_options(void **state)
+{
+	struct config cfg;
+	char *argv[] = {"chorusd", "--media-threads", "3",
+			"--opus-complexity=0"};
+
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(argv), argv));
+	assert_int_equal(3, cfg.media_threads);
+	assert_int_equal(0, cfg.opus_complexity);
 }
 
 
@@ -128,6 +142,8 @@ static void test_bad_values(void **state)
 		{"chorusd", "--rtp-timeout", "12abc"},
 		{"chorusd", "--auto-create", "maybe"},
 		{"chorusd", "--advertise", "0.0.0.0"},
+		{"chorusd", "--opus-complexity", "11"},
+		{"chorusd", "--media-threads", "257"},
 		{"chorusd", "--no-such-flag", "1"},
 	};
 
@@ -180,6 +196,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_equals_form_and_advertise,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_media_options, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_value_and_help,
