@@ -42,7 +42,7 @@ static struct count encode(double amp, double hz)
 	struct count c = {0, 0};
 	int16_t pcm[FRAME];
 
-	assert_int_equal(0, aenc_alloc(&enc, codec_get(CODEC_OPUS), 20));
+	assert_int_equal(0, aenc_alloc(&enc, codec_get(CODEC_OPUS), 20, 5));
 
 	for (unsigned f = 0; f < FRAMES; f++) {
 		for (unsigned i = 0; i < FRAME; i++) {
