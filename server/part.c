@@ -251,6 +251,7 @@ static int part_new(struct part **pp, struct room *room,
 	p->id = rooms_next_part_id(room->mgr);
 	p->room = mem_ref(room);
 	p->joined_at = unix_ms();
+	p->rtp_fd = -1;
 	p->media.telev_pt = -1;
 	mixer_chan_init(&p->chan);
 

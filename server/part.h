@@ -31,6 +31,8 @@ struct part {
 	struct room *room;            /* reference                        */
 	enum part_state state;
 	struct rtp_sock *rtp;
+	int rtp_fd;                   /* its RTP socket (arrival stamps);
+				       * -1: none                         */
 	struct sdpneg_result media;   /* current negotiation              */
 	bool latched;                 /* RTP peer taken from the source   */
 	bool rx_silent;               /* last frame in was silence: a gap

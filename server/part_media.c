@@ -13,6 +13,8 @@
  */
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <re.h>
 #include "../mixer/mixer.h"
 #include "codec.h"
@@ -46,11 +48,36 @@ static uint64_t now_us(void)
 }
 
 
+/*
+ * When the packet just read reached the socket [us, monotonic]: the
+ * kernel stamps it on arrival (SIOCGSTAMPNS, the last packet read). The
+ * time we read it would add the media thread's own busy spells (a tick
+ * of many rooms) to the measured network jitter, and the jitter buffers
+ * would grow for a delay that is ours, and keep it.
+ */
+static uint64_t arrival_us(const struct part *p)
+{
+	struct timespec arr, real;
+	uint64_t now = now_us();
+	int64_t age;
+
+	if (p->rtp_fd < 0 || ioctl(p->rtp_fd, SIOCGSTAMPNS, &arr))
+		return now;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	age = (int64_t)(real.tv_sec - arr.tv_sec) * 1000000 +
+		(real.tv_nsec - arr.tv_nsec) / 1000;
+
+	/* a stamp from the future or older than a second is not one */
+	return age >= 0 && age < 1000000 ? now - (uint64_t)age : now;
+}
+
+
 static void jb_put_hdr(struct part *p, const struct rtp_header *hdr,
 		       const uint8_t *pl, size_t len)
 {
 	struct jb_pkt pkt = {hdr->ssrc, hdr->seq, hdr->ts, hdr->m, pl, len};
-	int err = jb_put(p->jb, &pkt, now_us());
+	int err = jb_put(p->jb, &pkt, arrival_us(p));
 
 	if (err && err != EALREADY && err != ETIMEDOUT && err != EAGAIN)
 		p->stats.pkts_bad++;
@@ -183,6 +210,17 @@ static int rtp_alloc_w(void *arg)
 			 cfg->rtp_max, true, rtp_handler, rtcp_handler, p);
 	if (err)
 		return err;
+
+	/* the first SIOCGSTAMPNS turns arrival stamps on for the socket
+	 * (it fails: nothing read yet). Not SO_TIMESTAMPNS: with it the
+	 * stamp goes to recvmsg() control data only, and libre reads
+	 * with recvfrom() */
+	p->rtp_fd = udp_sock_fd(rtp_sock(p->rtp), sa_af(rtp_local(p->rtp)));
+	if (p->rtp_fd >= 0) {
+		struct timespec ts;
+
+		(void)ioctl(p->rtp_fd, SIOCGSTAMPNS, &ts);
+	}
 
 	jprm.clock = 8000;   /* set to the codec's at negotiation */
 	jprm.min_ms = cfg->jitter_min_ms;
