@@ -18,9 +18,12 @@ set -u
 usage() {
 	cat <<EOF
 usage: bench/capacity.sh [--quick] [--build DIR] [--silence frames|dtx|full]
+                         [--complexity N] [--only 1room|50x10]
                          [--no-profile] [--no-join] [--no-rt]
   --quick       fewer steps, shorter windows (about 3 minutes)
   --silence     what silent Opus participants send (chorus-load --help)
+  --complexity  chorusd's --opus-complexity, 0-10 (5, its default)
+  --only        run one scenario (and no join-rate test)
   --no-rt       run chorusd and chorus-load as ordinary tasks, not
                 SCHED_FIFO (numbers then depend on other work running)
 EOF
@@ -29,6 +32,8 @@ EOF
 QUICK=0
 BUILD=build
 SILENCE=frames
+COMPLEXITY=5
+ONLY=""
 PROFILE=1
 JOIN=1
 RT=1
@@ -37,6 +42,8 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--build) BUILD="$2"; shift ;;
 	--silence) SILENCE="$2"; shift ;;
+	--complexity) COMPLEXITY="$2"; shift ;;
+	--only) ONLY="$2"; JOIN=0; shift ;;
 	--no-profile) PROFILE=0 ;;
 	--no-join) JOIN=0 ;;
 	--no-rt) RT=0 ;;
@@ -50,6 +57,8 @@ if [ "${CHORUS_CAP_NS:-0}" != 1 ]; then
 	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 		exec unshare -n env CHORUS_CAP_NS=1 "$0" --build "$BUILD" \
 			--silence "$SILENCE" $([ $RT = 0 ] && echo --no-rt) \
+			--complexity "$COMPLEXITY" \
+			$([ -n "$ONLY" ] && echo --only "$ONLY") \
 			$([ $QUICK = 1 ] && echo --quick) \
 			$([ $PROFILE = 0 ] && echo --no-profile) \
 			$([ $JOIN = 0 ] && echo --no-join)
@@ -146,6 +155,7 @@ srv_start() {
 		--http "127.0.0.1:$HTTP_PORT" --rtp-ports "$RTP_PORTS" \
 		--data-dir "$WORK/data" --auto-create yes --log-level warn \
 		--max-participants 100000 --talkers-max 3 \
+		--opus-complexity "$COMPLEXITY" \
 		2>>"$WORK/chorusd.log" &
 	SRV=$!
 	for _ in $(seq 1 30); do
@@ -185,12 +195,14 @@ echo "# chorusd capacity, $(date -u +%Y-%m-%dT%H:%MZ)," \
      "chorusd $(git -C "$(dirname "$0")/.." describe --always --dirty \
 	2>/dev/null || echo '?'), $(uname -m)," \
      "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
-     "$(nproc) cores; silence=$SILENCE window=${DUR}s" \
+     "$(nproc) cores; silence=$SILENCE opus_complexity=$COMPLEXITY" \
+     "window=${DUR}s" \
      "sched=$([ $RT = 1 ] && echo fifo || echo other)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- codec cost, on chorusd's core -----------------------------------
-CC=$(taskset -c 0 $PRIO_CMD "$LOAD" --codec-cost --silence "$SILENCE")
+CC=$(taskset -c 0 $PRIO_CMD "$LOAD" --codec-cost --silence "$SILENCE" \
+	--complexity "$COMPLEXITY")
 echo "$CC"
 ENC=$(kv "$CC" enc_us)
 DSP=$(kv "$CC" dec_speech_us)
@@ -341,10 +353,15 @@ scenario() {
 	BREAK_N=$hi
 }
 
-scenario 1room 3 0 "$STEPS_A"
-BEST_A=$BEST; BREAK_A=$BREAK_N
-scenario 50x10 2 10 "$STEPS_B"
-BEST_B=$BEST; BREAK_B=$BREAK_N
+BEST_A=0; BREAK_A=0; BEST_B=0; BREAK_B=0
+if [ "$ONLY" != 50x10 ]; then
+	scenario 1room 3 0 "$STEPS_A"
+	BEST_A=$BEST; BREAK_A=$BREAK_N
+fi
+if [ "$ONLY" != 1room ]; then
+	scenario 50x10 2 10 "$STEPS_B"
+	BEST_B=$BEST; BREAK_B=$BREAK_N
+fi
 
 echo
 cat "$ROWS"
