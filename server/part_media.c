@@ -35,7 +35,7 @@ enum {
 	EXT_ONE_BYTE = 0xbede,  /* RFC 8285 4.2 */
 	PT_CN = 13,         /* comfort noise (RFC 3389 4) */
 	FRAME_MAX = ROOM_SRATE * PTIME_MAX / 1000,   /* [samples] */
-	VOICELESS_PROBE = 5,  /* decode 1 in 5 voiceless Opus packets */
+	VOICELESS_PROBE = 10, /* decode 1 in 10 voiceless Opus packets */
 };
 
 
@@ -343,7 +343,8 @@ int part_media_start(struct part *p, const struct sdpneg_result *res)
  * from a participant outside the talker set, a packet whose encoder
  * found no voice in it. The encoder's VAD takes a steady sound (a tone,
  * a hum) for background noise after a while, so one such packet in
- * VOICELESS_PROBE is still decoded: a loud one can still win a place. */
+ * VOICELESS_PROBE (200 ms) is still decoded: a loud one can still win a
+ * place. */
 static bool opus_skip(struct part *p, const struct jb_pkt *pkt)
 {
 	if (p->media.codec->id != CODEC_OPUS)
@@ -382,10 +383,13 @@ static void fill_fifo(struct part *p)
 		if (r != JB_PACKET) {
 			p->pass_len = 0;
 
-			/* a gap in silence is more silence: concealing it
-			 * would cost a decode for every silent participant
-			 * exactly when a late tick makes them all "lost" */
-			if (p->rx_silent)
+			/* a gap in silence is more silence, and the mix
+			 * takes nothing from a participant outside the
+			 * talker set: concealing would cost a decode for
+			 * every silent participant, after each comfort-noise
+			 * frame, and for all of them at once when a late
+			 * tick makes them all "lost" */
+			if (p->rx_silent || !p->talking)
 				continue;
 
 			/* Opus FEC from the next packet, PLC, or a fade */

@@ -298,6 +298,23 @@ tones_check()
 	[ $ok = 1 ]
 }
 
+# check_heard NAME "PRESENT..." "ABSENT...": NAME's baresip recording
+# holds every PRESENT tone and no ABSENT one; if not, HEARD_OK becomes 0
+# (check them all, then fail once, so the log shows every recording)
+HEARD_OK=1
+check_heard()
+{
+	local rec
+
+	rec=$(bs_recording "$1")
+	if [ -z "$rec" ]; then
+		log "$1: no recording in $T/$1/rec"
+		HEARD_OK=0
+		return
+	fi
+	tones_check "$rec" 1 "$2" "$3" || { log "$1: wrong tones"; HEARD_OK=0; }
+}
+
 
 # --- baresip participants --------------------------------------------------
 
