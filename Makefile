@@ -73,6 +73,14 @@ e2e-asan: tools
 	$(ASAN_MAKE) build-asan/chorusd
 	CHORUSD=$(CURDIR)/build-asan/chorusd tests/e2e/run.sh
 
+# And against a chorusd built with ThreadSanitizer (media threads beside
+# the main one): the first data race ends chorusd, which fails the test.
+TSAN_MAKE = $(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="-fsanitize=thread"
+e2e-tsan: tools
+	$(TSAN_MAKE) build-tsan/chorusd
+	CHORUSD=$(CURDIR)/build-tsan/chorusd \
+		TSAN_OPTIONS="halt_on_error=1 abort_on_error=1" tests/e2e/run.sh
+
 run: $(BUILD)/chorusd
 	./$(BUILD)/chorusd
 
@@ -80,8 +88,9 @@ deps:
 	./scripts/deps.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
-.PHONY: all tools unit e2e e2e-asan test test-asan run deps clean bench
+.PHONY: all tools unit e2e e2e-asan e2e-tsan test test-asan run deps clean \
+	bench
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
