@@ -329,7 +329,7 @@ static void defaults(struct config *cfg)
 	cfg->rtp_timeout = 30;
 	cfg->max_participants = 100;
 	cfg->talkers_max = 3;
-	cfg->opus_complexity = 5;   /* half the CPU of 10, little audible loss */
+	cfg->opus_complexity = 5;   /* half the CPU of 10, little loss */
 	cfg->log_level = LOG_INFO;
 	cfg->api_public_health = true;
 	cfg->jitter_min_ms = 20;
