@@ -430,6 +430,25 @@ bs_wait_log()
 	return 1
 }
 
+# bs_join ROOM URI NAME...: start each participant (set up with bs_setup)
+# calling URI for 60 s, 0.3 s apart; wait until ROOM has them all and
+# each baresip has its call established
+bs_join()
+{
+	local room=$1 uri=$2 p
+	shift 2
+
+	for p in "$@"; do
+		bs_start "$p" "$uri" 60
+		sleep 0.3
+	done
+	wait_participants "$room" $# 10
+	for p in "$@"; do
+		bs_wait_log "$p" 'Call established' 5 ||
+			fail "$p: no 'Call established' in its log"
+	done
+}
+
 # bs_recording NAME: path of what the participant heard (newest dec dump)
 bs_recording()
 {
