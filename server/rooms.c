@@ -273,7 +273,11 @@ int rooms_update(struct rooms *mgr, struct room *room,
 		return err;
 	}
 
+	/* the mixer is the room's media thread's */
+	room_lock(room);
 	mixer_set_talkers_max(room->mix, prm->talkers_max);
+	room_unlock(room);
+
 	rooms_event(mgr, EV_ROOM_UPDATED, room, NULL, NULL);
 
 	return 0;
