@@ -162,7 +162,7 @@ static void *worker_main(void *arg)
 static void ev_handler(int flags, void *arg)
 {
 	struct workers *ws = arg;
-	struct list q = LIST_INIT;
+	struct list q;
 	uint64_t cnt;
 	struct le *le;
 
