@@ -4,6 +4,7 @@
 
 enum {
 	PART_PASS_MAX = 512,   /* [bytes] a 20 ms packet kept to forward */
+	PART_PASSQ = 4,        /* packets kept while their audio waits  */
 };
 
 enum part_state {
@@ -42,7 +43,13 @@ struct part {
 	bool deaf;
 	bool talking;                 /* in the mixer's talker set        */
 	bool marker;                  /* set M on the next packet         */
+	const uint8_t *pass;          /* this tick's packet (in passq), if
+				       * it alone made the frame          */
 	size_t pass_len;              /* [bytes] of pass, 0: none         */
+	uint32_t passq_n;             /* packets in passq; 0, or every
+				       * sample in fifo is theirs, one
+				       * frame each                       */
+	uint32_t passq_head;          /* oldest in passq                  */
 	struct adec *dec;
 	struct aenc *enc;             /* own encoder, used while talking  */
 	struct jb *jb;                /* adaptive jitter buffer           */
@@ -67,8 +74,11 @@ struct part {
 	char call_id[128];
 
 	/* audio buffers */
-	uint8_t pass[PART_PASS_MAX];  /* this tick's packet, if it alone
-				       * made the frame                   */
+	struct {
+		size_t len;
+		uint8_t buf[PART_PASS_MAX];
+	} passq[PART_PASSQ];          /* the packets fifo's frames came
+				       * from, oldest first               */
 	int16_t frame[ROOM_FRAME];    /* this tick's input                */
 	int16_t fifo[ROOM_FRAME * 9]; /* decoded, not yet mixed: a 120 ms
 				       * packet fits above a tick        */

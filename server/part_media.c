@@ -304,6 +304,7 @@ static int media_start_w(void *arg)
 		if (err)
 			return err;
 		p->fifo_fill = 0;
+		p->passq_n = 0;
 	}
 
 	/* the participant's own encoder is made when it first talks:
@@ -363,6 +364,26 @@ static bool opus_skip(struct part *p, const struct jb_pkt *pkt)
 }
 
 
+/* Keep a decoded packet that made exactly one frame while its audio is
+ * in the fifo: when that frame is mixed, the packet may go on as it came
+ * (room.c, forwarding). Audio no kept packet stands for ends the queue. */
+static void pass_keep(struct part *p, const struct jb_pkt *pkt, size_t n)
+{
+	uint32_t i;
+
+	if (n != ROOM_FRAME || pkt->len > PART_PASS_MAX ||
+	    p->passq_n >= PART_PASSQ ||
+	    p->passq_n * ROOM_FRAME != p->fifo_fill) {
+		p->passq_n = 0;
+		return;
+	}
+
+	i = (p->passq_head + p->passq_n++) % PART_PASSQ;
+	memcpy(p->passq[i].buf, pkt->pl, pkt->len);
+	p->passq[i].len = pkt->len;
+}
+
+
 /* Decode (or conceal) what the jitter buffer has due, in playout order */
 static void fill_fifo(struct part *p)
 {
@@ -381,7 +402,8 @@ static void fill_fifo(struct part *p)
 			adec_reset(p->dec);
 
 		if (r != JB_PACKET) {
-			p->pass_len = 0;
+			/* concealed audio came from no packet */
+			p->passq_n = 0;
 
 			/* a gap in silence is more silence, and the mix
 			 * takes nothing from a participant outside the
@@ -406,23 +428,14 @@ static void fill_fifo(struct part *p)
 		}
 		else {
 			p->rx_silent = false;
-
-			/* keep the packet: if it is this tick's whole frame,
-			 * it may go on as it came (room.c, forwarding) */
-			if (!p->fifo_fill && f.pkt.len <= sizeof(p->pass)) {
-				memcpy(p->pass, f.pkt.pl, f.pkt.len);
-				p->pass_len = f.pkt.len;
-			}
-			else {
-				p->pass_len = 0;
-			}
-
 			err = adec_decode(p->dec, f.pkt.pl, f.pkt.len,
 					  p->fifo + p->fifo_fill, &n);
-			if (!err)
+			if (!err) {
 				jb_played(p->jb, (uint32_t)((uint64_t)n *
 					  p->media.codec->clock /
 					  ROOM_SRATE));
+				pass_keep(p, &f.pkt, n);
+			}
 		}
 
 		if (err) {
@@ -442,7 +455,6 @@ static void fill_fifo(struct part *p)
  */
 bool part_pull(struct part *p)
 {
-	bool empty;
 	size_t n;
 
 	if (p->state == PART_LEFT || !p->dec || !p->media.recv)
@@ -452,19 +464,26 @@ bool part_pull(struct part *p)
 	if (part_held(p)) {
 		jb_flush(p->jb);
 		p->fifo_fill = 0;
+		p->passq_n = 0;
 		return false;
 	}
 
 	p->pass_len = 0;
-	empty = !p->fifo_fill;
 	fill_fifo(p);
 
 	if (!p->fifo_fill)
 		return false;
 
-	/* forwardable only if one packet made exactly this tick's frame */
-	if (!empty || p->fifo_fill != ROOM_FRAME)
-		p->pass_len = 0;
+	/* forwardable if the oldest kept packet made exactly this frame */
+	if (p->passq_n && p->passq_n * ROOM_FRAME == p->fifo_fill) {
+		uint32_t i = p->passq_head;
+
+		/* it stays in passq until the next tick's fill */
+		p->pass = p->passq[i].buf;
+		p->pass_len = p->passq[i].len;
+		p->passq_head = (i + 1) % PART_PASSQ;
+		p->passq_n--;
+	}
 
 	/* the buffer keeps the timeline; a short tick is padded */
 	n = p->fifo_fill < ROOM_FRAME ? p->fifo_fill : ROOM_FRAME;
