@@ -70,21 +70,8 @@ static int fd_limits(int *maxfds)
 static void sweep_handler(void *arg)
 {
 	struct app *a = arg;
-	const struct list *lst = rooms_list(a->rooms);
-	uint64_t now = tmr_jiffies();
 
-	for (struct le *le = list_head(lst); le; le = le->next) {
-		struct room *room = le->data;
-		struct le *pe = room->parts.head;
-
-		while (pe) {
-			struct part *p = pe->data;
-
-			pe = pe->next;
-			part_check_timeout(p, now, a->cfg.rtp_timeout);
-		}
-	}
-
+	rooms_sweep(a->rooms, tmr_jiffies(), a->cfg.rtp_timeout);
 	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
 }
 

@@ -78,10 +78,10 @@ void part_hangup(struct part *p, const char *reason)
 	p->state = PART_LEFT;
 	room_unlock(p->room);
 
-	/* a room an INVITE made goes with its last participant */
-	if (p->room->auto_created && !p->room->closing &&
-	    !p->room->prm.persistent && !room_part_count(p->room))
-		(void)rooms_delete(p->room->mgr, p->room->name);
+	/* the manager decides whether the room goes with us; our
+	 * reference keeps the room's memory until we are freed */
+	if (p->closeh)
+		p->closeh(p->room, p->close_arg);
 
 	/* libre sends the BYE (RFC 3261 15.1.1) when the dialog is up and
 	 * the peer has not ended it */
@@ -239,7 +239,8 @@ static void identity_from(struct part *p, const struct sip_msg *msg)
 
 /* What both directions share: id, room, RTP ports, SDP state */
 static int part_new(struct part **pp, struct room *room,
-		    const struct config *cfg)
+		    const struct config *cfg, part_close_h *closeh,
+		    void *arg)
 {
 	struct part *p;
 	int err;
@@ -250,6 +251,8 @@ static int part_new(struct part **pp, struct room *room,
 
 	p->id = rooms_next_part_id(room->mgr);
 	p->room = mem_ref(room);
+	p->closeh = closeh;
+	p->close_arg = arg;
 	p->joined_at = unix_ms();
 	p->rtp_fd = -1;
 	p->media.telev_pt = -1;
@@ -280,13 +283,16 @@ static int part_new(struct part **pp, struct room *room,
  * @param sock  SIP session socket
  * @param msg   The INVITE
  * @param cfg   Configuration
+ * @param closeh  Told (main thread) when the participant has left, after
+ *                it is out of the room's list; may be NULL
+ * @param arg     Its argument
  *
  * @return 0, ENOTSUP when there is no common codec (488), EBADMSG for an
  *         SDP we cannot parse (400), or another errno (500)
  */
 int part_accept(struct part **pp, struct room *room,
 		struct sipsess_sock *sock, const struct sip_msg *msg,
-		const struct config *cfg)
+		const struct config *cfg, part_close_h *closeh, void *arg)
 {
 	struct sdpneg_result res;
 	struct mbuf *desc = NULL;
@@ -295,7 +301,7 @@ int part_accept(struct part **pp, struct room *room,
 	struct part *p;
 	int err;
 
-	err = part_new(&p, room, cfg);
+	err = part_new(&p, room, cfg, closeh, arg);
 	if (err)
 		return err;
 
@@ -361,20 +367,22 @@ static void progress_handler(const struct sip_msg *msg, void *arg)
  * @param sock  SIP session socket
  * @param uri   SIP URI to call
  * @param cfg   Configuration
+ * @param closeh  As for part_accept()
+ * @param arg     Its argument
  *
  * @return 0 (the INVITE is on its way) or errno; a call that fails later
  *         leaves with the callee's SIP status as its reason
  */
 int part_connect(struct part **pp, struct room *room,
 		 struct sipsess_sock *sock, const char *uri,
-		 const struct config *cfg)
+		 const struct config *cfg, part_close_h *closeh, void *arg)
 {
 	struct mbuf *offer = NULL;
 	char from[160], contact[160];
 	struct part *p;
 	int err;
 
-	err = part_new(&p, room, cfg);
+	err = part_new(&p, room, cfg, closeh, arg);
 	if (err)
 		return err;
 

@@ -24,6 +24,10 @@ struct part_stats {
 	uint64_t pkts_silent;  /* not decoded: Opus DTX or no voice */
 };
 
+/* A participant has left its room (main thread); the room is still
+ * valid while the handler runs */
+typedef void (part_close_h)(struct room *room, void *arg);
+
 struct part {
 	/* what the media thread touches every tick and packet first: a
 	 * room of thousands walks these, not the buffers below */
@@ -63,6 +67,8 @@ struct part {
 	struct dtmf_rx dtmf;          /* RFC 4733 receiver state          */
 
 	/* the SIP side, and the rest */
+	part_close_h *closeh;         /* told when it has left            */
+	void *close_arg;
 	struct sipsess *sess;
 	struct sdpneg *neg;
 	uint64_t joined_at;           /* [unix ms]                        */
@@ -93,10 +99,10 @@ struct part_ctl {
 
 int  part_accept(struct part **pp, struct room *room,
 		 struct sipsess_sock *sock, const struct sip_msg *msg,
-		 const struct config *cfg);
+		 const struct config *cfg, part_close_h *closeh, void *arg);
 int  part_connect(struct part **pp, struct room *room,
 		  struct sipsess_sock *sock, const char *uri,
-		  const struct config *cfg);
+		  const struct config *cfg, part_close_h *closeh, void *arg);
 void part_hangup(struct part *p, const char *reason);
 void part_control(struct part *p, const struct part_ctl *ctl);
 const char *part_state_name(enum part_state st);

@@ -355,6 +355,62 @@ int rooms_delete(struct rooms *mgr, const char *name)
 }
 
 
+/**
+ * End a room an INVITE made once nobody is in it: the one place that
+ * decides it (a caller's hang-up, an RTP timeout, a refused INVITE).
+ * Main thread; the caller keeps its own reference if it still needs the
+ * room's memory.
+ *
+ * @return true if the room was deleted
+ */
+bool rooms_end_if_idle(struct rooms *mgr, struct room *room)
+{
+	if (!room || !room->auto_created || room->closing ||
+	    room->prm.persistent || room_part_count(room))
+		return false;
+
+	return rooms_delete(mgr, room->name) == 0;
+}
+
+
+/** part_close_h: a participant left; arg is the manager */
+void rooms_part_closed(struct room *room, void *arg)
+{
+	(void)rooms_end_if_idle(arg, room);
+}
+
+
+/**
+ * Hang up every participant whose RTP and RTCP stopped for timeout_s
+ * seconds (0: never). A hang-up may end its room: each room is held by
+ * a reference while its participants are walked, and the next room is
+ * taken before, so nothing freed is read.
+ */
+void rooms_sweep(struct rooms *mgr, uint64_t now, uint32_t timeout_s)
+{
+	struct le *le;
+
+	if (!mgr || !timeout_s)
+		return;
+
+	le = mgr->roomsl.head;
+	while (le) {
+		struct room *room = mem_ref(le->data);
+		struct le *pe = room->parts.head;
+
+		le = le->next;
+		while (pe) {
+			struct part *p = pe->data;
+
+			pe = pe->next;
+			part_check_timeout(p, now, timeout_s);
+		}
+
+		mem_deref(room);
+	}
+}
+
+
 const struct list *rooms_list(const struct rooms *mgr)
 {
 	return mgr ? &mgr->roomsl : NULL;

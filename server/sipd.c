@@ -102,7 +102,8 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	if (room_full(room))
 		return EBUSY;
 
-	return part_connect(pp, room, sipd->sock, uri, sipd->cfg);
+	return part_connect(pp, room, sipd->sock, uri, sipd->cfg,
+			    rooms_part_closed, sipd->rooms);
 }
 
 
@@ -210,14 +211,14 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		err = EBUSY;
 
 	if (!err)
-		err = part_accept(&p, room, sipd->sock, msg, cfg);
+		err = part_accept(&p, room, sipd->sock, msg, cfg,
+				  rooms_part_closed, sipd->rooms);
 
 	if (!err)
 		return;
 
 	/* a refused call leaves no room behind */
-	if (room && room->auto_created && !room_part_count(room))
-		(void)rooms_delete(sipd->rooms, room->name);
+	(void)rooms_end_if_idle(sipd->rooms, room);
 
 	scode = sipd_status(err, &reason);
 	log_info("INVITE %r from %J to room '%s': %u %s", &msg->from.auri,
