@@ -137,6 +137,53 @@ static void test_params_and_order(void **state)
 }
 
 
+/* Only an empty room an INVITE made goes by itself; a room the API made,
+ * a persistent one, or one being closed is left to whoever owns it */
+static void test_end_if_idle(void **state)
+{
+	struct rooms *mgr = *state;
+	struct room_prm prm;
+	struct room *api = NULL, *inv = NULL, *keep = NULL;
+
+	assert_int_equal(0, rooms_create(mgr, "api", NULL, &api));
+	assert_false(rooms_end_if_idle(mgr, api));
+	assert_non_null(rooms_find(mgr, "api"));
+
+	rooms_default_prm(mgr, &prm);
+	prm.persistent = true;
+	assert_int_equal(0, rooms_create(mgr, "keep", &prm, &keep));
+	keep->auto_created = true;
+	assert_false(rooms_end_if_idle(mgr, keep));
+	assert_non_null(rooms_find(mgr, "keep"));
+
+	assert_int_equal(0, rooms_create(mgr, "inv", NULL, &inv));
+	inv->auto_created = true;
+	inv->closing = true;
+	assert_false(rooms_end_if_idle(mgr, inv));
+	inv->closing = false;
+	assert_true(rooms_end_if_idle(mgr, inv));
+	assert_null(rooms_find(mgr, "inv"));
+
+	assert_false(rooms_end_if_idle(mgr, NULL));
+	assert_int_equal(2, list_count(rooms_list(mgr)));
+}
+
+
+/* A sweep with a timeout over rooms with nobody in them ends nothing */
+static void test_sweep_empty(void **state)
+{
+	struct rooms *mgr = *state;
+	struct room *inv = NULL;
+
+	assert_int_equal(0, rooms_create(mgr, "a", NULL, NULL));
+	assert_int_equal(0, rooms_create(mgr, "b", NULL, &inv));
+	inv->auto_created = true;
+	rooms_sweep(mgr, UINT64_MAX / 2, 2);
+	rooms_sweep(NULL, 0, 2);
+	assert_int_equal(2, list_count(rooms_list(mgr)));
+}
+
+
 static void test_ids_increase(void **state)
 {
 	struct rooms *mgr = *state;
@@ -159,6 +206,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_params_and_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ids_increase, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_end_if_idle, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_empty, setup,
 						teardown),
 	};
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <re.h>
 #include "mixer/mixer.h"
@@ -143,6 +144,61 @@ static void test_default_count(void **state)
 }
 
 
+struct held {
+	struct worker *w;
+	volatile bool ran;        /* the call ran on the worker          */
+};
+
+
+static int mark(void *arg)
+{
+	struct held *h = arg;
+
+	h->ran = true;
+	return 0;
+}
+
+
+static void *call_thread(void *arg)
+{
+	struct held *h = arg;
+
+	(void)worker_call(h->w, mark, h);
+	return NULL;
+}
+
+
+static void wait_ms(long ms)
+{
+	struct timespec ts = {0, ms * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+
+/* The lock nests, and holds the worker's loop off until its last
+ * unlock: a call sent meanwhile runs only then */
+static void lock_holds_off(struct worker *w)
+{
+	struct held h = {w, false};
+	pthread_t th;
+
+	worker_lock(w);
+	worker_lock(w);
+	assert_int_equal(0, pthread_create(&th, NULL, call_thread, &h));
+
+	wait_ms(100);
+	assert_false(h.ran);
+	worker_unlock(w);
+	wait_ms(100);
+	assert_false(h.ran);   /* still held once */
+	worker_unlock(w);
+
+	assert_int_equal(0, pthread_join(th, NULL));
+	assert_true(h.ran);
+}
+
+
 /* New rooms go to the least loaded worker; the lock nests */
 static void test_rooms_spread(void **state)
 {
@@ -168,10 +224,7 @@ static void test_rooms_spread(void **state)
 	assert_ptr_not_equal(a->wk, b->wk);
 	assert_ptr_equal(a->wk, c->wk);
 
-	room_lock(a);
-	room_lock(a);
-	room_unlock(a);
-	room_unlock(a);
+	lock_holds_off(a->wk);
 
 	/* empty rooms are not mixed: no tick counted */
 	workers_tick_stats(ws, &st);
