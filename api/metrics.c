@@ -5,12 +5,7 @@
  */
 #include <string.h>
 #include <re.h>
-#include "../mixer/mixer.h"
-#include "../server/codec.h"
 #include "../server/cfg.h"
-#include "../server/sdpneg.h"
-#include "../server/room.h"
-#include "../server/dtmf.h"
 #include "../server/part.h"
 #include "../server/worker.h"
 #include "api.h"

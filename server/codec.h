@@ -6,6 +6,9 @@
  * room rate. Both belong to the media thread that made them.
  */
 
+#ifndef CHORUS_CODEC_H
+#define CHORUS_CODEC_H
+
 enum codec_id {
 	CODEC_OPUS = 0,
 	CODEC_G722,
@@ -55,7 +58,6 @@ void adec_reset(struct adec *dec);
 
 bool opus_pkt_voice(const uint8_t *pl, size_t len);
 
-
 /* per-codec back ends (codec_opus.c, codec_g711.c, codec_g722.c) */
 struct codec_be {
 	int  (*enc_alloc)(void **stp, uint32_t frame, uint32_t complexity);
@@ -74,3 +76,5 @@ extern const struct codec_be codec_be_opus;
 extern const struct codec_be codec_be_pcmu;
 extern const struct codec_be codec_be_pcma;
 extern const struct codec_be codec_be_g722;
+
+#endif

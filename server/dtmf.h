@@ -2,6 +2,9 @@
  * @file dtmf.h  DTMF digits from RFC 4733 RTP events and SIP INFO
  */
 
+#ifndef CHORUS_DTMF_H
+#define CHORUS_DTMF_H
+
 struct dtmf_rx {
 	uint32_t ts;        /* RTP timestamp of the last event seen */
 	bool seen;          /* ts is valid                          */
@@ -12,3 +15,5 @@ int  dtmf_rtp(struct dtmf_rx *rx, uint32_t ts, const uint8_t *pl,
 int  dtmf_info(const struct pl *ctype_type, const struct pl *ctype_sub,
 	       const uint8_t *body, size_t len, char *digit);
 char dtmf_digit(unsigned event);
+
+#endif

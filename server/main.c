@@ -12,14 +12,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <re.h>
-#include "../mixer/mixer.h"
 #include "../api/api.h"
-#include "codec.h"
 #include "cfg.h"
 #include "log.h"
-#include "sdpneg.h"
-#include "room.h"
-#include "dtmf.h"
 #include "part.h"
 #include "sipd.h"
 #include "store.h"

@@ -11,13 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <re.h>
-#include "../mixer/mixer.h"
-#include "codec.h"
 #include "cfg.h"
 #include "log.h"
-#include "sdpneg.h"
-#include "dtmf.h"
-#include "room.h"
 #include "part.h"
 #include "sipcheck.h"
 #include "sipd.h"

@@ -2,6 +2,14 @@
  * @file part.h  A participant: one SIP dialog and its audio leg in a room
  */
 
+#ifndef CHORUS_PART_H
+#define CHORUS_PART_H
+
+#include "../mixer/mixer.h"
+#include "sdpneg.h"
+#include "dtmf.h"
+#include "room.h"
+
 enum {
 	PART_PASS_MAX = 512,   /* [bytes] a 20 ms packet kept to forward */
 	PART_PASSQ = 4,        /* packets kept while their audio waits  */
@@ -120,3 +128,5 @@ void part_check_timeout(struct part *p, uint64_t now, uint32_t timeout_s);
 int  part_media_start(struct part *p, const struct sdpneg_result *res);
 int  part_rtp_alloc(struct part *p, const struct config *cfg);
 void part_media_free(struct part *p);
+
+#endif

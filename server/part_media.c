@@ -16,15 +16,10 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 #include <re.h>
-#include "../mixer/mixer.h"
-#include "codec.h"
 #include "cfg.h"
 #include "log.h"
-#include "sdpneg.h"
-#include "dtmf.h"
 #include "jb.h"
 #include "rtpext.h"
-#include "room.h"
 #include "part.h"
 #include "worker.h"
 

@@ -6,6 +6,11 @@
  * participant unlinks itself when it leaves.
  */
 
+#ifndef CHORUS_ROOM_H
+#define CHORUS_ROOM_H
+
+#include "codec.h"
+
 struct mixer;
 struct part;
 struct worker;
@@ -124,3 +129,5 @@ void room_post(const struct room *room, const struct part *p,
 	       enum room_event ev, char digit);
 void room_lock(const struct room *room);
 void room_unlock(const struct room *room);
+
+#endif

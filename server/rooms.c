@@ -7,13 +7,8 @@
 #include <string.h>
 #include <time.h>
 #include <re.h>
-#include "../mixer/mixer.h"
-#include "codec.h"
 #include "cfg.h"
 #include "log.h"
-#include "sdpneg.h"
-#include "room.h"
-#include "dtmf.h"
 #include "part.h"
 #include "worker.h"
 

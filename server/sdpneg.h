@@ -2,6 +2,9 @@
  * @file sdpneg.h  SDP offer/answer for one dialog's audio (RFC 3264)
  */
 
+#ifndef CHORUS_SDPNEG_H
+#define CHORUS_SDPNEG_H
+
 struct sdpneg;
 
 struct sdpneg_result {
@@ -23,3 +26,5 @@ int  sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 int  sdpneg_offer(struct sdpneg *neg, struct mbuf **offerp);
 int  sdpneg_take_answer(struct sdpneg *neg, struct mbuf *answer,
 			struct sdpneg_result *res);
+
+#endif

@@ -2,6 +2,11 @@
  * @file worker.h  Media worker threads: one libre loop and room clock each
  */
 
+#ifndef CHORUS_WORKER_H
+#define CHORUS_WORKER_H
+
+#include "room.h"
+
 struct room;
 struct worker;
 struct workers;
@@ -40,3 +45,5 @@ void worker_attach(struct worker *w, struct room *room);
 void worker_detach(struct worker *w, struct room *room);
 void worker_post(struct worker *w, const struct worker_event *ev);
 void worker_tick_observe(struct worker *w, uint64_t ns, uint32_t encodes);
+
+#endif

@@ -146,7 +146,7 @@ static void test_default_count(void **state)
 
 struct held {
 	struct worker *w;
-	volatile bool ran;        /* the call ran on the worker          */
+	bool ran;                 /* the call ran on the worker (atomic) */
 };
 
 
@@ -154,7 +154,7 @@ static int mark(void *arg)
 {
 	struct held *h = arg;
 
-	h->ran = true;
+	__atomic_store_n(&h->ran, true, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -188,10 +188,11 @@ static void lock_holds_off(struct worker *w)
 	assert_int_equal(0, pthread_create(&th, NULL, call_thread, &h));
 
 	wait_ms(100);
-	assert_false(h.ran);
+	assert_false(__atomic_load_n(&h.ran, __ATOMIC_SEQ_CST));
 	worker_unlock(w);
 	wait_ms(100);
-	assert_false(h.ran);   /* still held once */
+	/* still held once */
+	assert_false(__atomic_load_n(&h.ran, __ATOMIC_SEQ_CST));
 	worker_unlock(w);
 
 	assert_int_equal(0, pthread_join(th, NULL));
