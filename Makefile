@@ -46,14 +46,33 @@ $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o
 	@echo "  LD      $@"
 	@$(CC) $(SAN) -o $@ $^ -lm
 
-# Unit tests: one cmocka binary per tests/test_<module>.c
-UNIT_SRCS := $(filter-out tests/test_mixer%.c,$(wildcard tests/test_*.c))
+# Unit tests: one cmocka binary per tests/test_<module>.c. The room, its
+# tick and the manager are tested with fake participants and legs
+# (tests/fake/) in place of the real ones, and only what they need.
+FAKE_TESTS := tests/test_room.c tests/test_room_tick.c tests/test_rooms.c
+UNIT_SRCS := $(filter-out tests/test_mixer%.c $(FAKE_TESTS),\
+	$(wildcard tests/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/%)
 $(UNIT_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS) $(MIXER_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread -lm
 
-unit: $(UNIT_BINS) $(MIXER_TEST_BINS)
+CODEC_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard server/codec*.c))
+FAKE_OBJS  := $(BUILD)/obj/tests/fake/leg.o $(BUILD)/obj/tests/fake/part.o
+TICK_OBJS  := $(BUILD)/obj/server/room_tick.o $(CODEC_OBJS) \
+	$(BUILD)/obj/server/log.o $(MIXER_OBJS)
+ROOM_OBJS  := $(BUILD)/obj/server/room.o $(BUILD)/obj/server/worker.o \
+	$(BUILD)/obj/server/tick.o $(TICK_OBJS)
+FAKE_BINS  := $(FAKE_TESTS:tests/%.c=$(BUILD)/%)
+$(BUILD)/test_room_tick: $(TICK_OBJS)
+$(BUILD)/test_room: $(ROOM_OBJS)
+$(BUILD)/test_rooms: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o
+$(FAKE_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(FAKE_OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lcmocka \
+		-lpthread -lm
+
+unit: $(UNIT_BINS) $(FAKE_BINS) $(MIXER_TEST_BINS)
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
 
 e2e: all

@@ -65,6 +65,7 @@ uint16_t api_status(int err, const char **code, const char **reason)
 	} map[] = {
 		{0,          200, "ok",                 "OK"},
 		{EINVAL,     400, "invalid_field",      "Bad Request"},
+		{EPROTO,     400, "invalid_field",      "Bad Request"},
 		{EBADMSG,    400, "invalid_json",       "Bad Request"},
 		{ERANGE,     400, "invalid_json",       "Bad Request"},
 		{EACCES,     401, "unauthorized",       "Unauthorized"},
@@ -76,6 +77,7 @@ uint16_t api_status(int err, const char **code, const char **reason)
 		 "Unsupported Media Type"},
 		{EBUSY,      409, "room_full",          "Conflict"},
 		{ENOMEM,     503, "unavailable",        "Service Unavailable"},
+		{EADDRINUSE, 503, "unavailable",        "Service Unavailable"},
 		{EAGAIN,     503, "not_ready",          "Service Unavailable"},
 		{EIO,        503, "storage_error",      "Service Unavailable"},
 	};

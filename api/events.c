@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <re.h>
-#include "../server/cfg.h"
 #include "../server/part.h"
+#include "../server/rooms.h"
 #include "api.h"
 
 enum {
@@ -102,21 +102,18 @@ int events_alloc(struct events **evsp)
 
 static int part_brief(struct re_printf *pf, const struct part *p)
 {
-	bool muted, deaf, talking;
+	struct part_info pi;
 
-	room_lock(p->room);
-	muted = p->muted;
-	deaf = p->deaf;
-	talking = p->talking;
-	room_unlock(p->room);
+	part_info(p, &pi);
 
 	return re_hprintf(pf, ",\"participant\":{\"id\":%llu,\"uri\":\"%H\","
 			  "\"display_name\":\"%H\",\"muted\":%s,\"deaf\":%s,"
 			  "\"talking\":%s}",
-			  (unsigned long long)p->id, json_str, p->uri,
-			  json_str, p->display_name,
-			  muted ? "true" : "false", deaf ? "true" : "false",
-			  talking ? "true" : "false");
+			  (unsigned long long)pi.id, json_str, pi.uri,
+			  json_str, pi.display_name,
+			  pi.muted ? "true" : "false",
+			  pi.deaf ? "true" : "false",
+			  pi.talking ? "true" : "false");
 }
 
 
@@ -156,7 +153,7 @@ void events_publish(struct events *evs, int ev, const struct room *room,
 			  "\"type\":\"%s\",\"time\":\"%H\",\"room\":\"%s\"",
 			  (unsigned long long)id, room_event_name(ev),
 			  (unsigned long long)id, room_event_name(ev),
-			  json_time, &now, room->name);
+			  json_time, &now, room_name(room));
 	if (part)
 		err |= mbuf_printf(mb, "%H", part_brief, part);
 	if (reason)
@@ -169,7 +166,7 @@ void events_publish(struct events *evs, int ev, const struct room *room,
 		struct sub *sub = le->data;
 
 		le = le->next;
-		if (!sub->room[0] || !strcmp(sub->room, room->name))
+		if (!sub->room[0] || !strcmp(sub->room, room_name(room)))
 			(void)sub_send(sub, mb);
 	}
 

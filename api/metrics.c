@@ -5,8 +5,8 @@
  */
 #include <string.h>
 #include <re.h>
-#include "../server/cfg.h"
 #include "../server/part.h"
+#include "../server/rooms.h"
 #include "../server/worker.h"
 #include "api.h"
 
@@ -49,18 +49,20 @@ static void live_sum(const struct rooms *mgr, struct live *lv)
 
 	for (struct le *le = list_head(rooms_list(mgr)); le; le = le->next) {
 		const struct room *room = le->data;
+		struct room_stats rs;
 
-		room_lock(room);
-		lv->encodes += room->encodes_tick;
-		for (struct le *pe = room->parts.head; pe; pe = pe->next) {
-			const struct part *p = pe->data;
+		room_stats(room, &rs);
+		lv->encodes += rs.encodes;
+		for (struct le *pe = list_head(room_parts(room)); pe;
+		     pe = pe->next) {
+			struct part_info pi;
 
-			lv->pkts_in += p->stats.pkts_in;
-			lv->pkts_out += p->stats.pkts_out;
-			lv->lost += part_lost(p);
+			part_info(pe->data, &pi);
+			lv->pkts_in += pi.stats.pkts_in;
+			lv->pkts_out += pi.stats.pkts_out;
+			lv->lost += pi.stats.lost;
 			lv->parts++;
 		}
-		room_unlock(room);
 	}
 }
 
@@ -74,12 +76,9 @@ static int metric(struct re_printf *pf, const char *name, const char *type,
 }
 
 
-static int tick_histogram(struct re_printf *pf, const struct tick_stats *st)
+static int tick_histogram(struct re_printf *pf,
+			  const struct worker_tick_stats *st)
 {
-	static const char *le[TICK_BUCKETS] = {
-		"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
-		"0.01", "0.02", "+Inf",
-	};
 	const char *name = "chorus_mixer_tick_seconds";
 	uint64_t cum = 0;
 	char sum[32];
@@ -88,10 +87,17 @@ static int tick_histogram(struct re_printf *pf, const struct tick_stats *st)
 	err = re_hprintf(pf, "# HELP %s Time to mix and encode one room "
 			 "tick.\n# TYPE %s histogram\n", name, name);
 
-	for (size_t i = 0; i < TICK_BUCKETS; i++) {
+	for (size_t i = 0; i < WORKER_TICK_BUCKETS; i++) {
+		uint64_t ns = worker_tick_le_ns[i];
+		char le[32] = "+Inf";
+
+		/* the bounds are the worker's, in ns: 100000 is "0.0001" */
+		if (ns != UINT64_MAX)
+			(void)snprintf(le, sizeof(le), "%g", (double)ns / 1e9);
+
 		cum += st->hist[i];
 		err |= re_hprintf(pf, "%s_bucket{le=\"%s\"} %llu\n", name,
-				  le[i], (unsigned long long)cum);
+				  le, (unsigned long long)cum);
 	}
 
 	(void)snprintf(sum, sizeof(sum), "%.6f", st->sum);
@@ -105,7 +111,7 @@ static int tick_histogram(struct re_printf *pf, const struct tick_stats *st)
 static int metrics_text(struct re_printf *pf, struct api_req *req)
 {
 	const struct rooms_stats *st = rooms_stats(req->rooms);
-	struct tick_stats ts;
+	struct worker_tick_stats ts;
 	struct live lv;
 	int err;
 
@@ -130,7 +136,7 @@ static int metrics_text(struct re_printf *pf, struct api_req *req)
 	err |= metric(pf, "chorus_mixer_encodes_per_tick", "gauge",
 		      "Encodes in the last tick, all rooms.", lv.encodes);
 	err |= metric(pf, "chorus_mixer_encodes_total", "counter",
-		      "Encodes since start.", ts.encodes);
+		      "Encodes since start.", ts.work);
 	err |= tick_histogram(pf, &ts);
 	err |= metric(pf, "chorus_mixer_ticks_dropped_total", "counter",
 		      "Room clock periods skipped, not mixed: a media thread "

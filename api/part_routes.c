@@ -4,60 +4,64 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "../server/cfg.h"
 #include "../server/part.h"
+#include "../server/rooms.h"
 #include "../server/sipd.h"
 #include "api.h"
 
 
 /* loss [%] of what the participant sent us: lost / (received + lost) */
-static double loss_pct(const struct part *p, uint64_t lost)
+static double loss_pct(const struct leg_stats *st)
 {
-	uint64_t expected = p->stats.pkts_in + lost;
+	uint64_t expected = st->pkts_in + st->lost;
 
-	return expected ? 100.0 * (double)lost / (double)expected : 0.0;
+	return expected ? 100.0 * (double)st->lost / (double)expected : 0.0;
 }
 
 
-/* A participant with its live state and statistics, as JSON; the room's
- * media thread is held off (room_lock) */
+/* A participant and its statistics (as its media thread last published
+ * them, at most 100 ms ago), as JSON */
 static int part_json(struct re_printf *pf, const struct part *p)
 {
-	const char *codec = p->media.codec ? p->media.codec->name : NULL;
-	uint64_t lost = part_lost(p);
+	struct part_info pi;
+	const struct leg_stats *st = &pi.stats;
+	const char *codec;
 	char num[32];
 	int err;
+
+	part_info(p, &pi);
+	codec = pi.codec ? pi.codec->name : NULL;
 
 	err = re_hprintf(pf, "{\"id\":%llu,\"room\":\"%s\",\"uri\":\"%H\","
 			 "\"display_name\":\"%H\",\"state\":\"%s\","
 			 "\"direction\":\"%s\",\"codec\":%s%s%s,"
 			 "\"ptime\":%u,",
-			 (unsigned long long)p->id, p->room->name,
-			 json_str, p->uri, json_str, p->display_name,
-			 part_state_name(p->state),
-			 p->dialout ? "outbound" : "inbound",
+			 (unsigned long long)pi.id, part_room(p),
+			 json_str, pi.uri, json_str, pi.display_name,
+			 part_state_name(pi.state),
+			 pi.dialout ? "outbound" : "inbound",
 			 codec ? "\"" : "", codec ? codec : "null",
-			 codec ? "\"" : "", p->media.ptime);
+			 codec ? "\"" : "", pi.ptime);
 
-	if (sa_isset(&p->media.raddr, SA_ALL))
+	if (sa_isset(&st->raddr, SA_ALL))
 		err |= re_hprintf(pf, "\"remote_address\":\"%J\",",
-				  &p->media.raddr);
+				  &st->raddr);
 	else
 		err |= re_hprintf(pf, "\"remote_address\":null,");
 
 	/* gain with one decimal, whatever libre's %f does with precision */
-	(void)snprintf(num, sizeof(num), "%.1f", p->gain_db);
+	(void)snprintf(num, sizeof(num), "%.1f", pi.gain_db);
 
 	err |= re_hprintf(pf, "\"joined_at\":\"%H\",\"muted\":%s,"
 			  "\"deaf\":%s,\"gain_db\":%s,\"talking\":%s,"
 			  "\"on_hold\":%s,",
-			  json_time, &p->joined_at,
-			  p->muted ? "true" : "false",
-			  p->deaf ? "true" : "false", num,
-			  p->talking ? "true" : "false",
-			  p->media.codec && !p->media.send ? "true" : "false");
+			  json_time, &pi.joined_at,
+			  pi.muted ? "true" : "false",
+			  pi.deaf ? "true" : "false", num,
+			  pi.talking ? "true" : "false",
+			  pi.held ? "true" : "false");
 
-	(void)snprintf(num, sizeof(num), "%.2f", loss_pct(p, lost));
+	(void)snprintf(num, sizeof(num), "%.2f", loss_pct(st));
 
 	err |= re_hprintf(pf, "\"stats\":{\"packets_in\":%llu,"
 			  "\"bytes_in\":%llu,\"packets_out\":%llu,"
@@ -65,29 +69,14 @@ static int part_json(struct re_printf *pf, const struct part *p)
 			  "\"packets_quiet\":%llu,\"packets_silent\":%llu,"
 			  "\"loss_percent\":%s,\"jitter_ms\":%u,"
 			  "\"rtt_ms\":%u}}",
-			  (unsigned long long)p->stats.pkts_in,
-			  (unsigned long long)p->stats.bytes_in,
-			  (unsigned long long)p->stats.pkts_out,
-			  (unsigned long long)p->stats.bytes_out,
-			  (unsigned long long)lost,
-			  (unsigned long long)p->stats.pkts_quiet,
-			  (unsigned long long)p->stats.pkts_silent, num,
-			  part_jitter_us(p) / 1000, part_rtt_us(p) / 1000);
-
-	return err;
-}
-
-
-/**
- * A participant with its live state and statistics, as JSON
- */
-static int api_part_json(struct re_printf *pf, const struct part *p)
-{
-	int err;
-
-	room_lock(p->room);
-	err = part_json(pf, p);
-	room_unlock(p->room);
+			  (unsigned long long)st->pkts_in,
+			  (unsigned long long)st->bytes_in,
+			  (unsigned long long)st->pkts_out,
+			  (unsigned long long)st->bytes_out,
+			  (unsigned long long)st->lost,
+			  (unsigned long long)st->pkts_quiet,
+			  (unsigned long long)st->pkts_silent, num,
+			  st->jitter_us / 1000, st->rtt_us / 1000);
 
 	return err;
 }
@@ -99,7 +88,7 @@ static int parts_array(struct re_printf *pf, const struct list *lst)
 
 	for (struct le *le = list_head(lst); le && !err; le = le->next)
 		err = re_hprintf(pf, "%s%H", le == list_head(lst) ? "" : ",",
-				 api_part_json, le->data);
+				 part_json, le->data);
 
 	return err;
 }
@@ -111,7 +100,7 @@ void api_parts_list(struct api_req *req)
 
 	if (room)
 		api_reply(req, 200, "{\"participants\":[%H]}", parts_array,
-			  &room->parts);
+			  room_parts(room));
 }
 
 
@@ -134,7 +123,7 @@ static struct part *part_or_404(struct api_req *req)
 	}
 
 	api_error(req, ENOENT, NULL, "no participant %s in room '%s'", id,
-		  room->name);
+		  room_name(room));
 	return NULL;
 }
 
@@ -144,7 +133,7 @@ void api_part_get(struct api_req *req)
 	struct part *p = part_or_404(req);
 
 	if (p)
-		api_reply(req, 200, "%H", api_part_json, p);
+		api_reply(req, 200, "%H", part_json, p);
 }
 
 
@@ -154,6 +143,7 @@ void api_part_patch(struct api_req *req)
 	struct part_ctl ctl = {-1, -1, false, 0};
 	const struct odict_entry *e;
 	struct odict *od;
+	int err;
 
 	if (!p)
 		return;
@@ -172,8 +162,11 @@ void api_part_patch(struct api_req *req)
 			e->u.dbl;
 	}
 
-	part_control(p, &ctl);
-	api_reply(req, 200, "%H", api_part_json, p);
+	err = part_control(p, &ctl);
+	if (err)
+		api_error(req, err, NULL, "cannot change participant: %m", err);
+	else
+		api_reply(req, 200, "%H", part_json, p);
 	mem_deref(od);
 }
 
@@ -215,22 +208,22 @@ void api_parts_post(struct api_req *req)
 
 	err = sipd_dial(api_sipd(req->api), room, uri, &p);
 	if (err == EPROTO) {
-		api_error(req, EINVAL, "uri", "must be a sip: or sips: URI");
+		api_error(req, err, "uri", "must be a sip: or sips: URI");
 		goto out;
 	}
 	else if (err == EBUSY) {
-		api_error(req, EBUSY, NULL, "room '%s' is full", room->name);
+		api_error(req, err, NULL, "room '%s' is full", room_name(room));
 		goto out;
 	}
 	else if (err) {
-		api_error(req, ENOMEM, NULL, "cannot call %s: %m", uri, err);
+		api_error(req, err, NULL, "cannot call %s: %m", uri, err);
 		goto out;
 	}
 
 	re_snprintf(loc, sizeof(loc), "Location: /v1/rooms/%s/participants/"
-		    "%llu\r\n", room->name, (unsigned long long)p->id);
+		    "%llu\r\n", room_name(room), (unsigned long long)part_id(p));
 	req->hdrs = loc;
-	api_reply(req, 202, "%H", api_part_json, p);
+	api_reply(req, 202, "%H", part_json, p);
 
  out:
 	mem_deref(od);

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "../server/cfg.h"
-#include "../server/part.h"
+#include "../server/rooms.h"
 #include "api.h"
 
 enum {
@@ -16,15 +15,11 @@ enum {
 
 static int room_json(struct re_printf *pf, const struct room *room)
 {
-	uint32_t encodes, talkers, forwards;
-	uint64_t tick_ns;
+	const struct room_prm *prm = room_prm(room);
+	uint64_t created = room_created_at(room);
+	struct room_stats st;
 
-	room_lock(room);
-	encodes = room->encodes_tick;
-	talkers = room->talkers_tick;
-	forwards = room->forwards_tick;
-	tick_ns = room->tick_ns_last;
-	room_unlock(room);
+	room_stats(room, &st);
 
 	return re_hprintf(pf, "{\"name\":\"%s\",\"max_participants\":%u,"
 			  "\"locked\":%s,\"persistent\":%s,"
@@ -33,13 +28,12 @@ static int room_json(struct re_printf *pf, const struct room *room)
 			  "\"stats\":{\"encodes_per_tick\":%u,"
 			  "\"forwards_per_tick\":%u,"
 			  "\"talkers\":%u,\"tick_us\":%llu}}",
-			  room->name, room->prm.max_participants,
-			  room->prm.locked ? "true" : "false",
-			  room->prm.persistent ? "true" : "false",
-			  room->prm.talkers_max, ROOM_SRATE,
-			  json_time, &room->created_at,
-			  room_part_count(room), encodes, forwards, talkers,
-			  (unsigned long long)(tick_ns / 1000));
+			  room_name(room), prm->max_participants,
+			  prm->locked ? "true" : "false",
+			  prm->persistent ? "true" : "false",
+			  prm->talkers_max, ROOM_SRATE, json_time, &created,
+			  room_part_count(room), st.encodes, st.forwards,
+			  st.talkers, (unsigned long long)(st.tick_ns / 1000));
 }
 
 
@@ -92,7 +86,7 @@ void api_rooms_post(struct api_req *req)
 		goto out;
 	}
 	else if (err) {
-		api_error(req, EIO, NULL, "cannot create room: %m", err);
+		api_error(req, err, NULL, "cannot create room: %m", err);
 		goto out;
 	}
 
@@ -109,7 +103,7 @@ static int name_cmp(const void *a, const void *b)
 {
 	const struct room *const *ra = a, *const *rb = b;
 
-	return strcmp((*ra)->name, (*rb)->name);
+	return strcmp(room_name(*ra), room_name(*rb));
 }
 
 
@@ -187,7 +181,7 @@ void api_rooms_list(struct api_req *req)
 	qsort(pg.v, pg.n, sizeof(*pg.v), name_cmp);
 
 	while (cursor[0] && first < pg.n &&
-	       strcmp(pg.v[first]->name, cursor) <= 0)
+	       strcmp(room_name(pg.v[first]), cursor) <= 0)
 		first++;
 
 	n = pg.n - first < limit ? pg.n - first : limit;
@@ -197,7 +191,7 @@ void api_rooms_list(struct api_req *req)
 
 		api_reply(req, 200, "{\"rooms\":[%H],\"next_cursor\":%s%s%s}",
 			  page_json, &out, more ? "\"" : "",
-			  more ? out.v[n - 1]->name : "null",
+			  more ? room_name(out.v[n - 1]) : "null",
 			  more ? "\"" : "");
 	}
 
@@ -240,12 +234,12 @@ void api_room_patch(struct api_req *req)
 	if (!od)
 		return;
 
-	prm = room->prm;
+	prm = *room_prm(room);
 	prm_apply(&prm, od);
 
 	err = rooms_update(req->rooms, room, &prm);
 	if (err)
-		api_error(req, EIO, NULL, "cannot save the room: %m", err);
+		api_error(req, err, NULL, "cannot change the room: %m", err);
 	else
 		api_reply(req, 200, "%H", room_json, room);
 
@@ -262,7 +256,7 @@ void api_room_delete(struct api_req *req)
 
 	err = rooms_delete(req->rooms, req->params[0]);
 	if (err)
-		api_error(req, EIO, NULL, "cannot delete the room: %m", err);
+		api_error(req, err, NULL, "cannot delete the room: %m", err);
 	else
 		api_reply_empty(req, 204);
 }

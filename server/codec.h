@@ -23,6 +23,8 @@ enum {
 	PTIME_MIN    = 10,     /* [ms] */
 	PTIME_MAX    = 120,    /* [ms] */
 	PTIME_DEFAULT = 20,    /* [ms] */
+	ROOM_TICK_MS = 20,     /* the room clock's period [ms]  */
+	ROOM_FRAME = ROOM_SRATE / 1000 * ROOM_TICK_MS,  /* samples per tick */
 };
 
 struct codec {

@@ -13,9 +13,10 @@
 #include <sys/stat.h>
 #include <re.h>
 #include "../api/api.h"
+#include "../mixer/mixer.h"
 #include "cfg.h"
 #include "log.h"
-#include "part.h"
+#include "rooms.h"
 #include "sipd.h"
 #include "store.h"
 #include "worker.h"
@@ -23,7 +24,6 @@
 enum {
 	FD_MAX = 65536,            /* descriptors we ask for (2/caller) */
 	SHUTDOWN_WAIT_MS = 4000,   /* BYEs get this long to be answered */
-	SWEEP_MS = 1000,           /* RTP timeout check period         */
 	EXIT_USAGE = 2,
 };
 
@@ -34,7 +34,6 @@ struct app {
 	struct api *api;
 	struct workers *workers;
 	int maxfds;                /* libre's descriptor table size    */
-	struct tmr tmr_sweep;
 	struct tmr tmr_exit;
 	bool stopping;
 };
@@ -59,15 +58,6 @@ static int fd_limits(int *maxfds)
 
 	*maxfds = (int)(rl.rlim_cur < FD_MAX ? rl.rlim_cur : FD_MAX);
 	return fd_setsize(*maxfds);
-}
-
-
-static void sweep_handler(void *arg)
-{
-	struct app *a = arg;
-
-	rooms_sweep(a->rooms, tmr_jiffies(), a->cfg.rtp_timeout);
-	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
 }
 
 
@@ -97,7 +87,6 @@ static void signal_handler(int sig)
 		 rooms_part_count(app.rooms));
 
 	/* the API stays up (not ready) so event streams see everyone go */
-	tmr_cancel(&app.tmr_sweep);
 	api_set_ready(app.api, false);
 	rooms_close_all(app.rooms);
 
@@ -134,21 +123,13 @@ static void event_handler(enum room_event ev, const struct room *room,
 }
 
 
-/* What a media thread saw: a participant talking, silent, or a DTMF
- * digit in its RTP. The participant may have left since. */
-static void media_event(const struct worker_event *we, void *arg)
+/* What a media thread saw (talking, silent, a DTMF digit in RTP, an RTP
+ * timeout): the manager takes it to the participant, if still there */
+static void media_news(const void *news, size_t len, void *arg)
 {
 	struct app *a = arg;
-	struct room *room = rooms_find(a->rooms, we->room);
-	struct part *p = room ? room_part(room, we->part_id) : NULL;
 
-	if (!p || p->state == PART_LEFT)
-		return;
-
-	if (we->ev == EV_PART_DTMF)
-		part_dtmf(p, we->digit, "RFC 4733");
-	else
-		rooms_event(a->rooms, we->ev, room, p, NULL);
+	rooms_news(a->rooms, news, len);
 }
 
 
@@ -171,18 +152,16 @@ static int start(struct app *a)
 		return errno;
 	}
 
-	err = rooms_alloc(&a->rooms, cfg);
-	if (err)
-		return err;
-
 	err = workers_alloc(&a->workers, cfg->media_threads, a->maxfds,
-			    media_event, a);
+			    media_news, a);
 	if (err) {
 		log_error("cannot start the media threads: %m", err);
 		return err;
 	}
 
-	rooms_set_workers(a->rooms, a->workers);
+	err = rooms_alloc(&a->rooms, cfg, a->workers);
+	if (err)
+		return err;
 
 	err = store_load(a->rooms, cfg->data_dir);
 	if (err) {
@@ -206,7 +185,6 @@ static int start(struct app *a)
 		return err;
 	}
 
-	tmr_start(&a->tmr_sweep, SWEEP_MS, sweep_handler, a);
 	api_set_ready(a->api, true);
 
 	log_info("chorusd listening: SIP %J (udp, tcp), HTTP %J, RTP %u-%u, "
@@ -220,7 +198,6 @@ static int start(struct app *a)
 
 static void stop(struct app *a)
 {
-	tmr_cancel(&a->tmr_sweep);
 	tmr_cancel(&a->tmr_exit);
 	a->api = mem_deref(a->api);
 	a->rooms = mem_deref(a->rooms);

@@ -3,33 +3,63 @@
  *
  * A participant lives from the 200 OK to its BYE. It holds the reference
  * that keeps itself alive ("the call"); part_hangup() drops it, whichever
- * side ends the call. Runs on the main thread; what the room's media
- * thread also uses (the room's list, controls, statistics, state) is
- * changed or read under room_lock().
+ * side ends the call. Runs on the main thread. Its audio leg runs on the
+ * media thread: the participant changes it only through leg calls, and
+ * hears from it through news the main thread routes to part_news().
  */
 #include <math.h>
 #include <string.h>
 #include <time.h>
 #include <re.h>
-#include "cfg.h"
+#include "../mixer/mixer.h"
+#include "dtmf.h"
 #include "log.h"
 #include "part.h"
+#include "sdpneg.h"
 #include "sipcheck.h"
-#include "sipd.h"
+#include "worker.h"
+
+struct part {
+	/* set when made, then constant: the media thread reads them too */
+	uint64_t id;
+	char room[ROOM_NAME_MAX + 1]; /* its room's name                 */
+	struct worker *wk;
+
+	/* main thread */
+	part_event_h *eh;
+	void *arg;
+	enum part_state state;
+	struct sipsess *sess;
+	struct sdpneg *neg;
+	struct leg *leg;              /* audio                            */
+	struct sdpneg_result media;   /* current negotiation              */
+	uint64_t joined_at;           /* [unix ms]                        */
+	bool dialout;                 /* we called them                   */
+	bool muted;
+	bool deaf;
+	bool talking;                 /* as the media thread last said    */
+	double gain_db;               /* input gain [dB]                  */
+	char dtmf_prev;               /* last digit, for the menu         */
+	char uri[256];                /* From URI                         */
+	char display_name[128];       /* From display name                */
+	char call_id[128];
+};
 
 
 static void destructor(void *arg)
 {
 	struct part *p = arg;
 
-	room_lock(p->room);
-	list_unlink(&p->le);
-	room_unlock(p->room);
-
 	mem_deref(p->sess);
-	part_media_free(p);
+	mem_deref(p->leg);
 	mem_deref(p->neg);
-	mem_deref(p->room);
+}
+
+
+static void emit(struct part *p, enum room_event ev, const char *reason)
+{
+	if (p->eh)
+		p->eh(p, ev, reason, p->arg);
 }
 
 
@@ -51,37 +81,33 @@ static uint64_t unix_ms(void)
  */
 void part_hangup(struct part *p, const char *reason)
 {
-	struct rooms_stats *st;
-
 	if (!p || p->state == PART_LEFT)
 		return;
 
 	log_info("participant %llu (%s) left room %s: %s",
-		 (unsigned long long)p->id, p->uri, p->room->name, reason);
+		 (unsigned long long)p->id, p->uri, p->room, reason);
 
-	st = rooms_stats(p->room->mgr);
-	room_lock(p->room);
-	list_unlink(&p->le);
-	st->pkts_in_gone += p->stats.pkts_in;
-	st->pkts_out_gone += p->stats.pkts_out;
-	st->lost_gone += part_lost(p);
-	room_unlock(p->room);
-
-	rooms_event(p->room->mgr, EV_PART_LEFT, p->room, p, reason);
-
-	room_lock(p->room);
+	/* the room takes us out of its tick, then the manager decides
+	 * whether the room goes with us */
 	p->state = PART_LEFT;
-	room_unlock(p->room);
-
-	/* the manager decides whether the room goes with us; our
-	 * reference keeps the room's memory until we are freed */
-	if (p->closeh)
-		p->closeh(p->room, p->close_arg);
+	emit(p, EV_PART_LEFT, reason);
 
 	/* libre sends the BYE (RFC 3261 15.1.1) when the dialog is up and
 	 * the peer has not ended it */
 	p->sess = mem_deref(p->sess);
 	mem_deref(p);
+}
+
+
+/* A negotiation takes effect: on the leg, and in what the API shows */
+static int media_apply(struct part *p, const struct sdpneg_result *res)
+{
+	int err = leg_start(p->leg, res);
+
+	if (!err)
+		p->media = *res;
+
+	return err;
 }
 
 
@@ -108,7 +134,7 @@ static int offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 		 res.ptime, res.send ? (res.recv ? "sendrecv" : "recvonly") :
 		 (res.recv ? "held (sendonly)" : "held (inactive)"));
 
-	return part_media_start(p, &res);
+	return media_apply(p, &res);
 }
 
 
@@ -127,7 +153,7 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 		return err;
 	}
 
-	return part_media_start(p, &res);
+	return media_apply(p, &res);
 }
 
 
@@ -139,15 +165,12 @@ static void estab_handler(const struct sip_msg *msg, void *arg)
 	if (was != PART_JOINING && was != PART_RINGING)
 		return;
 
-	room_lock(p->room);
 	p->state = PART_JOINED;
-	room_unlock(p->room);
 
 	if (was == PART_RINGING) {
 		log_info("participant %llu (%s) answered: in room %s",
-			 (unsigned long long)p->id, p->uri, p->room->name);
-		rooms_stats(p->room->mgr)->joins++;
-		rooms_event(p->room->mgr, EV_PART_JOINED, p->room, p, NULL);
+			 (unsigned long long)p->id, p->uri, p->room);
+		emit(p, EV_PART_JOINED, NULL);
 	}
 }
 
@@ -175,20 +198,20 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
  * A DTMF digit from the participant: an event for the API, and the in-call
  * menu: "*6" toggles the participant's own mute (as ConfBridge does).
  */
-void part_dtmf(struct part *p, char digit, const char *source)
+static void part_dtmf(struct part *p, char digit, const char *source)
 {
 	char d[2] = {digit, '\0'};
 
 	log_info("participant %llu: DTMF %c (%s)", (unsigned long long)p->id,
 		 digit, source);
-	rooms_event(p->room->mgr, EV_PART_DTMF, p->room, p, d);
+	emit(p, EV_PART_DTMF, d);
 
 	if (p->dtmf_prev == '*' && digit == '6') {
 		struct part_ctl ctl = {!p->muted, -1, false, 0};
 
 		log_info("participant %llu: *6: %s", (unsigned long long)p->id,
 			 p->muted ? "unmuted" : "muted");
-		part_control(p, &ctl);
+		(void)part_control(p, &ctl);
 		digit = 0;   /* "*6*6" toggles twice, not "6*" */
 	}
 
@@ -232,33 +255,50 @@ static void identity_from(struct part *p, const struct sip_msg *msg)
 }
 
 
+/* What the audio leg saw (media thread): on to the main thread, as plain
+ * data addressed by room and id; part_news() takes it there */
+static void leg_event_handler(const struct leg_event *ev, void *arg)
+{
+	const struct part *p = arg;
+	struct media_news n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = ev->type == LEG_DTMF ? NEWS_DTMF : NEWS_TIMEOUT;
+	str_ncpy(n.room, p->room, sizeof(n.room));
+	n.part_id = p->id;
+	n.digit = ev->digit;
+
+	(void)worker_post(p->wk, &n, sizeof(n));
+}
+
+
 /* What both directions share: id, room, RTP ports, SDP state */
-static int part_new(struct part **pp, struct room *room,
-		    const struct config *cfg, part_close_h *closeh,
-		    void *arg)
+static int part_new(struct part **pp, const struct part_prm *prm)
 {
 	struct part *p;
 	int err;
+
+	if (!pp || !prm || !prm->room || !prm->leg || !prm->advertise)
+		return EINVAL;
 
 	p = mem_zalloc(sizeof(*p), destructor);
 	if (!p)
 		return ENOMEM;
 
-	p->id = rooms_next_part_id(room->mgr);
-	p->room = mem_ref(room);
-	p->closeh = closeh;
-	p->close_arg = arg;
+	p->id = prm->id;
+	str_ncpy(p->room, prm->room, sizeof(p->room));
+	p->wk = prm->wk;
+	p->eh = prm->eh;
+	p->arg = prm->arg;
 	p->joined_at = unix_ms();
-	p->rtp_fd = -1;
 	p->media.telev_pt = -1;
-	mixer_chan_init(&p->chan);
 
-	err = part_rtp_alloc(p, cfg);
+	err = leg_alloc(&p->leg, prm->wk, prm->leg, p->id, leg_event_handler,
+			p);
 	if (err)
 		goto out;
 
-	err = sdpneg_alloc(&p->neg, &cfg->advertise,
-			   sa_port(rtp_local(p->rtp)));
+	err = sdpneg_alloc(&p->neg, prm->advertise, leg_port(p->leg));
 
  out:
 	if (err)
@@ -271,32 +311,28 @@ static int part_new(struct part **pp, struct room *room,
 
 
 /**
- * Accept an INVITE into a room: allocate RTP, answer (or offer), send 200
+ * Accept an INVITE: allocate RTP, answer (or offer), send 200
  *
- * @param pp    Set to the participant on success (the call owns it)
- * @param room  Room to join (the participant takes a reference)
- * @param sock  SIP session socket
- * @param msg   The INVITE
- * @param cfg   Configuration
- * @param closeh  Told (main thread) when the participant has left, after
- *                it is out of the room's list; may be NULL
- * @param arg     Its argument
+ * @param pp       Set to the participant on success (the call owns it)
+ * @param prm      Who it is, where it runs, whom it tells
+ * @param sock     SIP session socket
+ * @param msg      The INVITE
+ * @param contact  Our Contact URI
  *
  * @return 0, ENOTSUP when there is no common codec (488), EBADMSG for an
  *         SDP we cannot parse (400), or another errno (500)
  */
-int part_accept(struct part **pp, struct room *room,
+int part_accept(struct part **pp, const struct part_prm *prm,
 		struct sipsess_sock *sock, const struct sip_msg *msg,
-		const struct config *cfg, part_close_h *closeh, void *arg)
+		const char *contact)
 {
 	struct sdpneg_result res;
 	struct mbuf *desc = NULL;
-	char contact[160];
 	bool has_offer = mbuf_get_left(msg->mb) > 0;
 	struct part *p;
 	int err;
 
-	err = part_new(&p, room, cfg, closeh, arg);
+	err = part_new(&p, prm);
 	if (err)
 		return err;
 
@@ -306,16 +342,13 @@ int part_accept(struct part **pp, struct room *room,
 	if (has_offer) {
 		err = sdpneg_answer(p->neg, msg->mb, &desc, &res);
 		if (!err)
-			err = part_media_start(p, &res);
+			err = media_apply(p, &res);
 	}
 	else {
 		err = sdpneg_offer(p->neg, &desc);
 	}
 	if (err)
 		goto out;
-
-	sipd_contact(contact, sizeof(contact), room->name, &msg->dst,
-		     msg->tp, cfg);
 
 	err = sipsess_accept(&p->sess, sock, msg, 200, "OK", contact,
 			     "application/sdp", desc, NULL, NULL, false,
@@ -325,13 +358,10 @@ int part_accept(struct part **pp, struct room *room,
 	if (err)
 		goto out;
 
-	room_add_part(room, p);
-	rooms_stats(room->mgr)->joins++;
 	log_info("participant %llu (%s \"%s\") joined room %s: %s/%u ptime %u",
 		 (unsigned long long)p->id, p->uri, p->display_name,
-		 room->name, has_offer ? res.codec->name : "(late offer)",
+		 p->room, has_offer ? res.codec->name : "(late offer)",
 		 has_offer ? res.pt : 0, has_offer ? res.ptime : 0);
-	rooms_event(room->mgr, EV_PART_JOINED, room, p, NULL);
 
  out:
 	mem_deref(desc);
@@ -355,29 +385,27 @@ static void progress_handler(const struct sip_msg *msg, void *arg)
 
 
 /**
- * Call out to uri and put the callee into the room when they answer
+ * Call out to uri; the callee is in once they answer (EV_PART_JOINED)
  *
- * @param pp    Set to the participant (state PART_RINGING) on success
- * @param room  Room the callee joins
- * @param sock  SIP session socket
- * @param uri   SIP URI to call
- * @param cfg   Configuration
- * @param closeh  As for part_accept()
- * @param arg     Its argument
+ * @param pp       Set to the participant (state PART_RINGING) on success
+ * @param prm      As for part_accept()
+ * @param sock     SIP session socket
+ * @param uri      SIP URI to call
+ * @param contact  Our Contact URI
  *
  * @return 0 (the INVITE is on its way) or errno; a call that fails later
  *         leaves with the callee's SIP status as its reason
  */
-int part_connect(struct part **pp, struct room *room,
+int part_connect(struct part **pp, const struct part_prm *prm,
 		 struct sipsess_sock *sock, const char *uri,
-		 const struct config *cfg, part_close_h *closeh, void *arg)
+		 const char *contact)
 {
 	struct mbuf *offer = NULL;
-	char from[160], contact[160];
+	char from[160];
 	struct part *p;
 	int err;
 
-	err = part_new(&p, room, cfg, closeh, arg);
+	err = part_new(&p, prm);
 	if (err)
 		return err;
 
@@ -389,12 +417,9 @@ int part_connect(struct part **pp, struct room *room,
 	if (err)
 		goto out;
 
-	re_snprintf(from, sizeof(from), "sip:%s@%j", room->name,
-		    &cfg->advertise);
-	sipd_contact(contact, sizeof(contact), room->name, &cfg->sip,
-		     SIP_TRANSP_UDP, cfg);
+	re_snprintf(from, sizeof(from), "sip:%s@%j", p->room, prm->advertise);
 
-	err = sipsess_connect(&p->sess, sock, uri, room->name, from, contact,
+	err = sipsess_connect(&p->sess, sock, uri, p->room, from, contact,
 			      NULL, 0, "application/sdp", offer, NULL, NULL,
 			      false, offer_handler, answer_handler,
 			      progress_handler, estab_handler, info_handler,
@@ -403,9 +428,8 @@ int part_connect(struct part **pp, struct room *room,
 	if (err)
 		goto out;
 
-	room_add_part(room, p);
 	log_info("participant %llu: calling %s into room %s",
-		 (unsigned long long)p->id, uri, room->name);
+		 (unsigned long long)p->id, uri, p->room);
 
  out:
 	mem_deref(offer);
@@ -419,24 +443,108 @@ int part_connect(struct part **pp, struct room *room,
 
 
 /**
- * Apply API controls: mute, deafen, input gain. Emits participant.updated.
+ * Apply controls: mute, deafen, input gain; the media thread has them
+ * from its next tick. Emits participant.updated.
+ *
+ * @return 0 or errno (nothing changed)
  */
-void part_control(struct part *p, const struct part_ctl *ctl)
+int part_control(struct part *p, const struct part_ctl *ctl)
 {
-	room_lock(p->room);
-	if (ctl->muted >= 0)
-		p->muted = ctl->muted;
-	if (ctl->deaf >= 0)
-		p->deaf = ctl->deaf;
-	if (ctl->set_gain) {
-		p->gain_db = ctl->gain_db;
-		p->chan.gain_q12 = (int32_t)(MIXER_GAIN_UNITY *
-					     pow(10.0, ctl->gain_db / 20.0) +
-					     0.5);
-	}
-	room_unlock(p->room);
+	struct leg_ctl lc;
+	double gain_db;
+	int err;
 
-	rooms_event(p->room->mgr, EV_PART_UPDATED, p->room, p, NULL);
+	if (!p || !ctl)
+		return EINVAL;
+
+	gain_db = ctl->set_gain ? ctl->gain_db : p->gain_db;
+	lc.muted = ctl->muted >= 0 ? ctl->muted : p->muted;
+	lc.deaf = ctl->deaf >= 0 ? ctl->deaf : p->deaf;
+	lc.gain_q12 = (int32_t)(MIXER_GAIN_UNITY * pow(10.0, gain_db / 20.0) +
+				0.5);
+
+	err = leg_control(p->leg, &lc);
+	if (err)
+		return err;
+
+	p->muted = lc.muted;
+	p->deaf = lc.deaf;
+	p->gain_db = gain_db;
+	emit(p, EV_PART_UPDATED, NULL);
+
+	return 0;
+}
+
+
+/**
+ * What the media thread said about the participant, on the main thread
+ * (routed here by the manager and the room)
+ */
+void part_news(struct part *p, const struct media_news *n)
+{
+	if (!p || !n || p->state == PART_LEFT)
+		return;
+
+	switch (n->type) {
+
+	case NEWS_TALKING:
+	case NEWS_SILENT:
+		p->talking = n->type == NEWS_TALKING;
+		emit(p, p->talking ? EV_PART_TALKING : EV_PART_SILENT, NULL);
+		break;
+
+	case NEWS_DTMF:
+		part_dtmf(p, n->digit, "RFC 4733");
+		break;
+
+	case NEWS_TIMEOUT:
+		part_hangup(p, "rtp timeout");
+		break;
+	}
+}
+
+
+/** A copy of what the API shows of the participant (main thread) */
+void part_info(const struct part *p, struct part_info *info)
+{
+	memset(info, 0, sizeof(*info));
+
+	info->id = p->id;
+	info->state = p->state;
+	info->dialout = p->dialout;
+	info->muted = p->muted;
+	info->deaf = p->deaf;
+	info->talking = p->talking;
+	info->held = p->media.codec && !p->media.send;
+	info->gain_db = p->gain_db;
+	info->joined_at = p->joined_at;
+	info->codec = p->media.codec;
+	info->ptime = p->media.ptime;
+	str_ncpy(info->uri, p->uri, sizeof(info->uri));
+	str_ncpy(info->display_name, p->display_name,
+		 sizeof(info->display_name));
+	leg_stats(p->leg, &info->stats);
+}
+
+
+uint64_t part_id(const struct part *p)
+{
+	return p ? p->id : 0;
+}
+
+
+/** Its room's name */
+const char *part_room(const struct part *p)
+{
+	return p ? p->room : NULL;
+}
+
+
+/** Its audio leg, for the room's tick; valid until the participant is
+ * freed */
+struct leg *part_leg(const struct part *p)
+{
+	return p ? p->leg : NULL;
 }
 
 

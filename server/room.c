@@ -1,96 +1,47 @@
 /**
- * @file room.c  A room's tick: pull, mix-minus, encode, send
+ * @file room.c  A room: who is in it, and the tick that mixes them
  *
- * Every 20 ms each participant's next frame goes into the mixer. Talkers
- * hear the mix minus their own voice through their own encoder; everyone
- * else hears the shared mix, and listeners that share (codec, ptime) share
- * one encode of it: that is what keeps a room of many listeners cheap.
- *
- * Where what a participant hears is one other participant's voice alone
- * (the other of two talkers; the only talker, for a listener), the
- * packet that voice came in goes on as it came, with the listener's own
- * SSRC, sequence and timestamps: no encode, and no second generation of
- * coding loss.
+ * The list of participants is the main thread's; each participant's
+ * place in the tick (room_tick.c) is the media thread's, added and
+ * removed there through worker_call. The tick publishes its counters
+ * after each run (room_stats), and tells the main thread of talkers as
+ * news. A participant tells the room that it left through the handler the
+ * room gave it; the room tells the manager the same way.
  */
 #include <string.h>
 #include <time.h>
 #include <re.h>
-#include "cfg.h"
 #include "log.h"
 #include "part.h"
+#include "room.h"
+#include "room_tick.h"
 #include "worker.h"
 
-enum {
-	GRP_PKTS = ROOM_TICK_MS / PTIME_MIN,  /* most packets per tick */
+/* A participant in the room */
+struct member {
+	struct le le;                /* in room->parts; data: the part    */
+	struct rt_member rt;         /* its place in the tick (media
+				      * thread, while linked)            */
+	struct room *room;
+	struct part *p;
+	bool ticked;                 /* rt is in the tick                 */
 };
 
-/* One encode of the shared mix for listeners with the same codec/ptime */
-struct encgrp {
-	struct le le;
-	const struct codec *codec;
-	uint32_t ptime;                /* [ms] */
-	struct aenc *enc;
-	uint64_t tick;                 /* tick whose output pkts hold   */
-	size_t npkts;
-	struct {
-		uint8_t buf[PKT_MAX];
-		size_t len;
-		uint32_t dur;          /* [RTP clock units] */
-	} pkts[GRP_PKTS];
+struct room {
+	char name[ROOM_NAME_MAX + 1];  /* constant: media thread reads it */
+	struct room_prm prm;
+	struct room_cfg cfg;
+	uint64_t created_at;         /* [unix ms]                         */
+	struct worker *wk;           /* its media thread, NULL: none      */
+	struct worker_job job;
+	struct rtick *rt;            /* the media thread's, once attached */
+	struct list parts;           /* struct member                     */
+	room_event_h *eh;
+	void *arg;
+	struct room_stats pub;       /* written by the media thread after
+				      * each tick, field by field,
+				      * atomically                        */
 };
-
-
-static void grp_destructor(void *arg)
-{
-	struct encgrp *g = arg;
-
-	list_unlink(&g->le);
-	mem_deref(g->enc);
-}
-
-
-static struct encgrp *grp_get(struct room *room, const struct codec *c,
-			      uint32_t ptime)
-{
-	struct encgrp *g;
-
-	for (struct le *le = room->grps.head; le; le = le->next) {
-		g = le->data;
-		if (g->codec == c && g->ptime == ptime)
-			return g;
-	}
-
-	g = mem_zalloc(sizeof(*g), grp_destructor);
-	if (!g)
-		return NULL;
-
-	if (aenc_alloc(&g->enc, c, ptime,
-		       rooms_config(room->mgr)->opus_complexity)) {
-		mem_deref(g);
-		return NULL;
-	}
-
-	g->codec = c;
-	g->ptime = ptime;
-	g->tick = UINT64_MAX;
-	list_append(&room->grps, &g->le, g);
-
-	return g;
-}
-
-
-static void grp_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
-{
-	struct encgrp *g = arg;
-
-	if (g->npkts >= GRP_PKTS)
-		return;
-
-	memcpy(g->pkts[g->npkts].buf, pl, len);
-	g->pkts[g->npkts].len = len;
-	g->pkts[g->npkts].dur = dur;
-	g->npkts++;
-}
 
 
 static uint64_t clock_ns(void)
@@ -102,200 +53,433 @@ static uint64_t clock_ns(void)
 }
 
 
-static void part_pkt_h(const uint8_t *pl, size_t len, uint32_t dur, void *arg)
+/* worker_tick_h: one tick, then its counters for the main thread */
+static bool tick_handler(void *arg, uint32_t *work)
 {
-	part_send(arg, pl, len, dur);
-}
-
-
-/* A listener hears the shared mix through its group's single encode */
-static void send_shared(struct room *room, struct part *p,
-			const int16_t *mix)
-{
-	struct encgrp *g = grp_get(room, p->media.codec, p->media.ptime);
-
-	if (!g)
-		return;
-
-	if (g->tick != room->ticks) {
-		g->tick = room->ticks;
-		g->npkts = 0;
-		(void)aenc_push(g->enc, mix, ROOM_FRAME, grp_pkt_h, g);
-		room->encodes_tick++;
-	}
-
-	for (size_t i = 0; i < g->npkts; i++)
-		part_send(p, g->pkts[i].buf, g->pkts[i].len, g->pkts[i].dur);
-}
-
-
-/**
- * Tell the main thread (the event stream) what happened to a participant
- * on this room's media thread
- */
-void room_post(const struct room *room, const struct part *p,
-	       enum room_event ev, char digit)
-{
-	struct worker_event we = {ev, "", p->id, digit};
-
-	str_ncpy(we.room, room->name, sizeof(we.room));
-	if (room->wk)
-		worker_post(room->wk, &we);
-}
-
-
-/* The talkers of this tick if there are at most two, else none */
-static size_t talkers_few(const struct room *room, struct part *tv[2])
-{
-	size_t n = 0;
-
-	if (room->talkers_tick > 2)
-		return 0;
-
-	for (struct le *le = room->parts.head; le && n < 2; le = le->next) {
-		struct part *p = le->data;
-
-		if (p->chan.talker)
-			tv[n++] = p;
-	}
-
-	return n;
-}
-
-
-/* Whom p hears alone this tick, if that voice can be forwarded to p */
-static struct part *forward_src(struct part *p, const int16_t *shared,
-				struct part *const tv[2], size_t nt)
-{
-	struct part *src = NULL;
-
-	if (p->chan.out == shared && nt == 1)
-		src = tv[0];
-	else if (p->chan.out != shared && nt == 2)
-		src = tv[0] == p ? tv[1] : tv[0];
-
-	return src && src != p && part_can_forward(src, p) ? src : NULL;
-}
-
-
-/**
- * Mix one tick of a room and send every participant its audio
- *
- * Runs on the thread that owns the room, every ROOM_TICK_MS.
- */
-void room_tick(struct room *room)
-{
+	struct room *room = arg;
 	uint64_t t0 = clock_ns();
-	struct mixer_chan *chv[512];
-	struct mixer_chan **chans = chv;
-	struct part *tv[2];
-	const int16_t *shared;
-	size_t nt;
-	size_t n = 0, cnt = list_count(&room->parts);
+	struct rtick_stats st;
+
+	if (!rtick_run(room->rt))
+		return false;
+
+	rtick_stats(room->rt, &st);
+	*work = st.encodes;
+
+	__atomic_store_n(&room->pub.ticks, st.ticks, __ATOMIC_RELAXED);
+	__atomic_store_n(&room->pub.encodes, st.encodes, __ATOMIC_RELAXED);
+	__atomic_store_n(&room->pub.talkers, st.talkers, __ATOMIC_RELAXED);
+	__atomic_store_n(&room->pub.forwards, st.forwards, __ATOMIC_RELAXED);
+	__atomic_store_n(&room->pub.tick_ns, clock_ns() - t0,
+			 __ATOMIC_RELAXED);
+
+	return true;
+}
+
+
+static void skip_handler(uint64_t periods, void *arg)
+{
+	struct room *room = arg;
+
+	rtick_skip(room->rt, periods);
+}
+
+
+/* rtick_talk_h (media thread): on to the main thread as news */
+static void talk_handler(const struct rt_member *m, void *arg)
+{
+	const struct room *room = arg;
+	struct media_news n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = m->talking ? NEWS_TALKING : NEWS_SILENT;
+	str_ncpy(n.room, room->name, sizeof(n.room));
+	n.part_id = m->id;
+
+	(void)worker_post(room->wk, &n, sizeof(n));
+}
+
+
+static void destructor(void *arg)
+{
+	struct room *room = arg;
 	struct le *le;
 
-	if (!cnt)
-		return;
+	/* the manager closes a room before it lets go of it; should anyone
+	 * still be in, nobody above hears of it any more */
+	room->eh = NULL;
+	while ((le = room->parts.head))
+		part_hangup(le->data, "room deleted");
 
-	if (cnt > ARRAY_SIZE(chv)) {
-		chans = mem_alloc(cnt * sizeof(*chans), NULL);
-		if (!chans)
-			return;
-	}
-
-	for (le = room->parts.head; le; le = le->next) {
-		struct part *p = le->data;
-
-		p->chan.pcm = part_pull(p) ? p->frame : NULL;
-		p->chan.muted = p->muted;
-		p->chan.deaf = p->deaf || !part_hears(p);
-		chans[n++] = &p->chan;
-	}
-
-	room->encodes_tick = 0;
-	if (mixer_tick(room->mix, chans, n))
-		goto out;
-
-	shared = mixer_shared(room->mix);
-	room->talkers_tick = mixer_talker_count(room->mix);
-	room->forwards_tick = 0;
-	nt = talkers_few(room, tv);
-
-	for (le = room->parts.head; le; le = le->next) {
-		struct part *p = le->data;
-		struct part *src;
-
-		if (p->chan.talker != p->talking) {
-			p->talking = p->chan.talker;
-			room_post(room, p, p->talking ? EV_PART_TALKING :
-				  EV_PART_SILENT, 0);
-		}
-
-		if (!p->chan.out)
-			continue;
-
-		src = forward_src(p, shared, tv, nt);
-		if (src) {
-			part_send(p, src->pass, src->pass_len,
-				  p->media.codec->clock / 1000 * ROOM_TICK_MS);
-			room->forwards_tick++;
-		}
-		else if (p->chan.out == shared) {
-			send_shared(room, p, shared);
-		}
-		else if (part_encoder(p)) {
-			(void)aenc_push(p->enc, p->chan.out, ROOM_FRAME,
-					part_pkt_h, p);
-			room->encodes_tick++;
-		}
-	}
-
- out:
-	room->ticks++;
-	if (chans != chv)
-		mem_deref(chans);
-	room->tick_ns_last = clock_ns() - t0;
-	worker_tick_observe(room->wk, room->tick_ns_last, room->encodes_tick);
+	/* off its worker first: its tick no longer runs */
+	worker_detach(room->wk, &room->job);
+	if (room->wk)
+		worker_load(room->wk, -1);
+	mem_deref(room->rt);
 }
 
 
 /**
- * Skip periods that were never mixed: every stream we send jumps ahead
- * by as much, so that its timestamps keep to the sampling clock (RFC 3550
- * 5.1) and the receivers see a gap, not a delay that never goes away.
+ * Make a room and start its tick
+ *
+ * @param roomp  Set on success; the caller owns it, and room_close()s it
+ *               before its last mem_deref()
+ * @param name   Its name (the manager checks it), copied
+ * @param prm    Its parameters
+ * @param cfg    What all rooms share, copied
+ * @param wk     The media thread it lives on (NULL: no media)
+ * @param eh     Told what happens in it (main thread)
+ * @param arg    Its argument
+ *
+ * @return 0 or errno
  */
-void room_skip(struct room *room, uint64_t periods)
+int room_alloc(struct room **roomp, const char *name,
+	       const struct room_prm *prm, const struct room_cfg *cfg,
+	       struct worker *wk, room_event_h *eh, void *arg)
 {
-	for (struct le *le = room->parts.head; le; le = le->next) {
+	struct timespec ts;
+	struct room *room;
+	int err;
+
+	if (!roomp || !name || !prm || !cfg)
+		return EINVAL;
+
+	room = mem_zalloc(sizeof(*room), destructor);
+	if (!room)
+		return ENOMEM;
+
+	str_ncpy(room->name, name, sizeof(room->name));
+	room->prm = *prm;
+	room->cfg = *cfg;
+	room->eh = eh;
+	room->arg = arg;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	room->created_at = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+	err = rtick_alloc(&room->rt, prm->talkers_max,
+			  cfg->leg.opus_complexity, talk_handler, room);
+	if (err)
+		goto out;
+
+	room->job.tickh = tick_handler;
+	room->job.skiph = skip_handler;
+	room->job.arg = room;
+	err = worker_attach(wk, &room->job);
+	if (err)
+		goto out;
+
+	room->wk = wk;
+	worker_load(wk, 1);
+
+ out:
+	if (err)
+		mem_deref(room);
+	else
+		*roomp = room;
+
+	return err;
+}
+
+
+static int tick_add_w(void *arg)
+{
+	struct member *m = arg;
+
+	rtick_add(m->room->rt, &m->rt);
+
+	return 0;
+}
+
+
+static int tick_remove_w(void *arg)
+{
+	struct member *m = arg;
+
+	rtick_remove(m->room->rt, &m->rt);
+
+	/* the statistics as they are when it stops: the manager counts
+	 * them for the departed */
+	leg_publish(m->rt.leg);
+
+	return 0;
+}
+
+
+static void member_destructor(void *arg)
+{
+	struct member *m = arg;
+
+	list_unlink(&m->le);
+}
+
+
+/* part_event_h: on to the manager. A participant that left is out of the
+ * tick and the list first; the manager may end the room in its handler,
+ * so that is the last thing done here. */
+static void part_event_handler(struct part *p, enum room_event ev,
+			       const char *reason, void *arg)
+{
+	struct member *m = arg;
+	struct room *room = m->room;
+
+	if (ev == EV_PART_LEFT) {
+		if (m->ticked)
+			(void)worker_call(room->wk, tick_remove_w, m);
+		worker_load(room->wk, -1);
+		mem_deref(m);
+	}
+
+	if (room->eh)
+		room->eh(room, ev, p, reason, room->arg);
+}
+
+
+/* A participant is in: in the list, then in the tick */
+static int member_add(struct room *room, struct member *m)
+{
+	int err;
+
+	list_append(&room->parts, &m->le, m->p);
+	worker_load(room->wk, 1);
+
+	m->rt.id = part_id(m->p);
+	m->rt.leg = part_leg(m->p);
+	err = worker_call(room->wk, tick_add_w, m);
+	if (err)
+		return err;
+
+	m->ticked = true;
+
+	return 0;
+}
+
+
+static struct member *member_new(struct room *room,
+				 struct part_prm *prm, uint64_t id)
+{
+	struct member *m = mem_zalloc(sizeof(*m), member_destructor);
+
+	if (!m)
+		return NULL;
+
+	m->room = room;
+
+	prm->id = id;
+	prm->room = room->name;
+	prm->wk = room->wk;
+	prm->leg = &room->cfg.leg;
+	prm->advertise = &room->cfg.advertise;
+	prm->eh = part_event_handler;
+	prm->arg = m;
+
+	return m;
+}
+
+
+/* After a participant's dialog is up: into the room, or hung up */
+static int member_join(struct room *room, struct member *m, bool inbound)
+{
+	int err = member_add(room, m);
+
+	if (err) {
+		log_warn("room %s: participant %llu cannot be mixed: %m",
+			 room->name, (unsigned long long)part_id(m->p), err);
+		part_hangup(m->p, "server error");
+		return err;
+	}
+
+	if (inbound && room->eh)
+		room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
+
+	return 0;
+}
+
+
+/**
+ * Accept an INVITE into the room (the manager checks its limits)
+ *
+ * @param room     Room
+ * @param id       The participant's id
+ * @param sock     SIP session socket
+ * @param msg      The INVITE
+ * @param contact  Our Contact URI
+ *
+ * @return 0 (the INVITE is answered; the call owns the participant) or
+ *         errno, as part_accept(), and no session was made. A
+ *         participant the tick cannot take is hung up at once: 0, and
+ *         the room may be gone on return.
+ */
+int room_accept(struct room *room, uint64_t id, struct sipsess_sock *sock,
+		const struct sip_msg *msg, const char *contact)
+{
+	struct part_prm prm;
+	struct member *m;
+	int err;
+
+	if (!room || !msg)
+		return EINVAL;
+
+	m = member_new(room, &prm, id);
+	if (!m)
+		return ENOMEM;
+
+	err = part_accept(&m->p, &prm, sock, msg, contact);
+	if (err) {
+		mem_deref(m);
+		return err;
+	}
+
+	/* the 200 OK went out: if it fails, a BYE follows */
+	(void)member_join(room, m, true);
+
+	return 0;
+}
+
+
+/**
+ * Call uri into the room (dial-out); it rings until the callee answers
+ *
+ * @return 0 and *pp set (the call owns it), or errno as part_connect()
+ */
+int room_dial(struct room *room, uint64_t id, struct sipsess_sock *sock,
+	      const char *uri, const char *contact, struct part **pp)
+{
+	struct part_prm prm;
+	struct member *m;
+	int err;
+
+	if (!room || !uri || !pp)
+		return EINVAL;
+
+	m = member_new(room, &prm, id);
+	if (!m)
+		return ENOMEM;
+
+	err = part_connect(&m->p, &prm, sock, uri, contact);
+	if (err) {
+		mem_deref(m);
+		return err;
+	}
+
+	err = member_join(room, m, false);
+	if (!err)
+		*pp = m->p;
+
+	return err;
+}
+
+
+/** Hang up everyone in the room (each one's EV_PART_LEFT goes out) */
+void room_close(struct room *room, const char *reason)
+{
+	struct le *le;
+
+	if (!room)
+		return;
+
+	le = room->parts.head;
+	while (le) {
 		struct part *p = le->data;
 
-		if (p->media.codec)
-			p->ts_out += (uint32_t)(periods * p->media.codec->clock
-						/ 1000 * ROOM_TICK_MS);
+		le = le->next;
+		part_hangup(p, reason);
 	}
 }
 
 
-/* Main thread: the room's media thread ticks the participant from now */
-void room_add_part(struct room *room, struct part *p)
+static int talkers_w(void *arg)
 {
-	room_lock(room);
-	list_append(&room->parts, &p->le, p);
-	room_unlock(room);
+	struct room *room = arg;
+
+	rtick_set_talkers_max(room->rt, room->prm.talkers_max);
+
+	return 0;
 }
 
 
-/** The participant with this id, or NULL (main thread) */
+/**
+ * Change the room's parameters: a lower max_participants keeps everyone
+ * already in, the talker limit applies from the next tick
+ *
+ * @return 0 or errno (nothing changed)
+ */
+int room_set_prm(struct room *room, const struct room_prm *prm)
+{
+	struct room_prm old;
+	int err;
+
+	if (!room || !prm)
+		return EINVAL;
+
+	old = room->prm;
+	room->prm = *prm;
+	if (old.talkers_max == prm->talkers_max)
+		return 0;
+
+	err = worker_call(room->wk, talkers_w, room);
+	if (err)
+		room->prm = old;
+
+	return err;
+}
+
+
+void room_set_created_at(struct room *room, uint64_t unix_ms)
+{
+	room->created_at = unix_ms;
+}
+
+
+/** News from the media thread for one of the room's participants */
+void room_news(struct room *room, const struct media_news *n)
+{
+	if (room && n)
+		part_news(room_part(room, n->part_id), n);
+}
+
+
+const char *room_name(const struct room *room)
+{
+	return room ? room->name : NULL;
+}
+
+
+const struct room_prm *room_prm(const struct room *room)
+{
+	return &room->prm;
+}
+
+
+uint64_t room_created_at(const struct room *room)
+{
+	return room->created_at;
+}
+
+
+/** The participants, in joining order; le->data is a struct part */
+const struct list *room_parts(const struct room *room)
+{
+	return &room->parts;
+}
+
+
+/** The participant with this id, or NULL */
 struct part *room_part(const struct room *room, uint64_t id)
 {
-	for (struct le *le = room->parts.head; le; le = le->next) {
-		struct part *p = le->data;
-
-		if (p->id == id)
-			return p;
+	for (struct le *le = room ? room->parts.head : NULL; le;
+	     le = le->next) {
+		if (part_id(le->data) == id)
+			return le->data;
 	}
 
 	return NULL;
+}
+
+
+uint32_t room_part_count(const struct room *room)
+{
+	return room ? list_count(&room->parts) : 0;
 }
 
 
@@ -305,23 +489,13 @@ bool room_full(const struct room *room)
 }
 
 
-uint32_t room_part_count(const struct room *room)
+/** What the media thread last published (any thread) */
+void room_stats(const struct room *room, struct room_stats *st)
 {
-	return list_count(&room->parts);
-}
-
-
-/**
- * Hold off the room's media thread, to read or change what its tick
- * uses (participant controls and statistics). Main thread; may nest.
- */
-void room_lock(const struct room *room)
-{
-	worker_lock(room->wk);
-}
-
-
-void room_unlock(const struct room *room)
-{
-	worker_unlock(room->wk);
+	st->ticks = __atomic_load_n(&room->pub.ticks, __ATOMIC_RELAXED);
+	st->encodes = __atomic_load_n(&room->pub.encodes, __ATOMIC_RELAXED);
+	st->talkers = __atomic_load_n(&room->pub.talkers, __ATOMIC_RELAXED);
+	st->forwards = __atomic_load_n(&room->pub.forwards,
+				       __ATOMIC_RELAXED);
+	st->tick_ns = __atomic_load_n(&room->pub.tick_ns, __ATOMIC_RELAXED);
 }

@@ -1,29 +1,21 @@
 /**
- * @file room.h  Rooms and the room manager
+ * @file room.h  A room: its participants, its tick, its media thread
  *
- * The manager owns the rooms. A participant holds a reference to its room;
- * the room keeps a non-owning list of its participants, from which each
- * participant unlinks itself when it leaves.
+ * The manager (rooms.h) makes, owns and ends rooms. A room owns its
+ * members' places in its tick and hears from its participants through
+ * the handler it gives each; it tells the manager through the handler
+ * given to it. Main thread, except where a comment says otherwise.
  */
 
 #ifndef CHORUS_ROOM_H
 #define CHORUS_ROOM_H
 
-#include "codec.h"
+#include "leg.h"
+#include "news.h"
 
-struct mixer;
 struct part;
-struct worker;
-struct workers;
 struct room;
-struct rooms;
-struct config;
-
-enum {
-	ROOM_NAME_MAX = 64,                       /* [chars] */
-	ROOM_FRAME = ROOM_SRATE / 1000 * 20,      /* samples per tick */
-	ROOM_TICK_MS = 20,                        /* [ms] */
-};
+struct worker;
 
 struct room_prm {
 	uint32_t max_participants;
@@ -32,102 +24,49 @@ struct room_prm {
 	bool persistent;             /* survives a restart           */
 };
 
-/* What happened, for the event stream (api/events.c) */
-enum room_event {
-	EV_ROOM_CREATED = 0,
-	EV_ROOM_UPDATED,
-	EV_ROOM_DELETED,
-	EV_PART_JOINED,
-	EV_PART_LEFT,
-	EV_PART_UPDATED,
-	EV_PART_TALKING,
-	EV_PART_SILENT,
-	EV_PART_DTMF,                /* reason carries the digit */
-	EV_COUNT
+/* What every room is made with: copied */
+struct room_cfg {
+	struct leg_prm leg;          /* its participants' audio legs */
+	struct sa advertise;         /* our address in SDP and From  */
 };
 
-typedef void (rooms_event_h)(enum room_event ev, const struct room *room,
-			     const struct part *part, const char *reason,
-			     void *arg);
-typedef int (rooms_change_h)(const struct rooms *mgr, void *arg);
-
-struct room {
-	struct le le;                /* in the manager's list            */
-	struct le wle;               /* in its worker's list             */
-	struct rooms *mgr;           /* owner (not a reference)          */
-	struct worker *wk;           /* the media thread it lives on; the
-				      * fields below that its tick changes
-				      * are read under room_lock()       */
-	char name[ROOM_NAME_MAX + 1];
-	struct room_prm prm;
-	uint64_t created_at;         /* [unix ms]                        */
-	uint64_t tick_ns_last;       /* duration of the last tick [ns]   */
-	struct list parts;           /* struct part, not owned           */
-	struct mixer *mix;
-	struct list grps;            /* shared encoders (struct encgrp)  */
-	uint64_t ticks;              /* ticks mixed                      */
-	uint32_t encodes_tick;       /* encodes in the last tick         */
-	uint32_t talkers_tick;       /* talkers in the last tick         */
-	uint32_t forwards_tick;      /* packets forwarded, not encoded,
-				      * in the last tick                 */
-	bool closing;                /* being deleted                    */
-	bool auto_created;           /* made by an INVITE: goes when the
-				      * last participant leaves          */
+/* A room's media counters, as its media thread last published them */
+struct room_stats {
+	uint64_t ticks;              /* ticks mixed                  */
+	uint64_t tick_ns;            /* duration of the last [ns]    */
+	uint32_t encodes;            /* encodes in the last tick     */
+	uint32_t talkers;            /* talkers in the last tick     */
+	uint32_t forwards;           /* packets forwarded, not encoded,
+				      * in the last tick             */
 };
 
-enum {
-	TICK_BUCKETS = 9,
-};
+/* What happened in a room (main thread): its participants' events;
+ * EV_PART_LEFT once the participant is out of the room's list and tick.
+ * The room may be ended from the handler: it must be the room's last
+ * use of itself, and it is. */
+typedef void (room_event_h)(struct room *room, enum room_event ev,
+			    struct part *p, const char *reason, void *arg);
 
-/* Counters for /metrics; written on the main thread only (the tick
- * counters are the workers': workers_tick_stats()) */
-struct rooms_stats {
-	uint64_t pkts_in_gone;               /* RTP in, departed callers  */
-	uint64_t pkts_out_gone;              /* RTP out, departed callers */
-	uint64_t lost_gone;                  /* lost, departed callers    */
-	uint64_t joins;                      /* participants ever joined  */
-};
+int  room_alloc(struct room **roomp, const char *name,
+		const struct room_prm *prm, const struct room_cfg *cfg,
+		struct worker *wk, room_event_h *eh, void *arg);
+int  room_accept(struct room *room, uint64_t id,
+		 struct sipsess_sock *sock, const struct sip_msg *msg,
+		 const char *contact);
+int  room_dial(struct room *room, uint64_t id, struct sipsess_sock *sock,
+	       const char *uri, const char *contact, struct part **pp);
+void room_close(struct room *room, const char *reason);
+int  room_set_prm(struct room *room, const struct room_prm *prm);
+void room_set_created_at(struct room *room, uint64_t unix_ms);
+void room_news(struct room *room, const struct media_news *n);
 
-extern const double rooms_tick_buckets[TICK_BUCKETS];  /* upper [s] */
-
-int  rooms_alloc(struct rooms **mgrp, const struct config *cfg);
-int  rooms_create(struct rooms *mgr, const char *name,
-		  const struct room_prm *prm, struct room **roomp);
-int  rooms_update(struct rooms *mgr, struct room *room,
-		  const struct room_prm *prm);
-int  rooms_restore(struct rooms *mgr, const char *name,
-		   const struct room_prm *prm, uint64_t created_at);
-void rooms_set_handlers(struct rooms *mgr, rooms_event_h *evh,
-			rooms_change_h *chgh, void *arg);
-void rooms_event(const struct rooms *mgr, enum room_event ev,
-		 const struct room *room, const struct part *part,
-		 const char *reason);
-const char *room_event_name(enum room_event ev);
-struct rooms_stats *rooms_stats(struct rooms *mgr);
-void rooms_set_workers(struct rooms *mgr, struct workers *ws);
-struct workers *rooms_workers(const struct rooms *mgr);
-const struct config *rooms_config(const struct rooms *mgr);
-int  rooms_delete(struct rooms *mgr, const char *name);
-bool rooms_end_if_idle(struct rooms *mgr, struct room *room);
-void rooms_part_closed(struct room *room, void *arg);
-void rooms_sweep(struct rooms *mgr, uint64_t now, uint32_t timeout_s);
-struct room *rooms_find(const struct rooms *mgr, const char *name);
-const struct list *rooms_list(const struct rooms *mgr);
-void rooms_close_all(struct rooms *mgr);
-uint32_t rooms_part_count(const struct rooms *mgr);
-uint64_t rooms_next_part_id(struct rooms *mgr);
-bool rooms_name_valid(const char *name);
-void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
-
-void room_tick(struct room *room);
-void room_skip(struct room *room, uint64_t periods);
-void room_add_part(struct room *room, struct part *p);
+const char *room_name(const struct room *room);
+const struct room_prm *room_prm(const struct room *room);
+uint64_t room_created_at(const struct room *room);
+const struct list *room_parts(const struct room *room);
 struct part *room_part(const struct room *room, uint64_t id);
-bool room_full(const struct room *room);
 uint32_t room_part_count(const struct room *room);
-void room_post(const struct room *room, const struct part *p,
-	       enum room_event ev, char digit);
-void room_lock(const struct room *room);
-void room_unlock(const struct room *room);
+bool room_full(const struct room *room);
+void room_stats(const struct room *room, struct room_stats *st);
 
 #endif

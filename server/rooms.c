@@ -2,19 +2,32 @@
  * @file rooms.c  Room manager: name -> room, create, delete, list
  *
  * Runs on the main thread. Room names are 1-64 of A-Za-z0-9._- so that a
- * name is also a valid SIP user part and URL path segment as it is.
+ * name is also a valid SIP user part and URL path segment as it is. The
+ * manager owns the rooms and alone ends them; it hears what happens in
+ * them through the handler it gives each room, and passes it on.
  */
 #include <string.h>
-#include <time.h>
 #include <re.h>
 #include "cfg.h"
 #include "log.h"
 #include "part.h"
+#include "rooms.h"
 #include "worker.h"
 
+/* A room as the manager holds it */
+struct entry {
+	struct le le;              /* in mgr->roomsl; data: the room     */
+	struct room *room;         /* owned                              */
+	bool auto_created;         /* made by an INVITE: goes when the
+				    * last participant leaves            */
+	bool closing;              /* being deleted                      */
+};
+
 struct rooms {
-	struct list roomsl;        /* struct room, owned; in creation order */
-	const struct config *cfg;
+	struct list roomsl;        /* struct entry; in creation order    */
+	struct room_cfg rcfg;      /* what every room is made with       */
+	uint32_t max_participants; /* defaults for new rooms             */
+	uint32_t talkers_max;
 	uint64_t next_part_id;
 	rooms_event_h *evh;        /* event stream, or NULL              */
 	rooms_change_h *chgh;      /* persistent rooms changed, or NULL  */
@@ -22,29 +35,6 @@ struct rooms {
 	struct rooms_stats stats;
 	struct workers *ws;        /* media threads, or NULL (no media)  */
 };
-
-/* mixer tick duration histogram: 0.1 ms .. 20 ms (one whole tick) */
-const double rooms_tick_buckets[TICK_BUCKETS] = {
-	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 1e300,
-};
-
-static const char *event_names[EV_COUNT] = {
-	[EV_ROOM_CREATED] = "room.created",
-	[EV_ROOM_UPDATED] = "room.updated",
-	[EV_ROOM_DELETED] = "room.deleted",
-	[EV_PART_JOINED]  = "participant.joined",
-	[EV_PART_LEFT]    = "participant.left",
-	[EV_PART_UPDATED] = "participant.updated",
-	[EV_PART_TALKING] = "participant.talking",
-	[EV_PART_SILENT]  = "participant.silent",
-	[EV_PART_DTMF]    = "participant.dtmf",
-};
-
-
-const char *room_event_name(enum room_event ev)
-{
-	return (unsigned)ev < EV_COUNT ? event_names[ev] : "unknown";
-}
 
 
 /**
@@ -59,12 +49,32 @@ void rooms_set_handlers(struct rooms *mgr, rooms_event_h *evh,
 }
 
 
-void rooms_event(const struct rooms *mgr, enum room_event ev,
-		 const struct room *room, const struct part *part,
-		 const char *reason)
+static void event(const struct rooms *mgr, enum room_event ev,
+		  const struct room *room, const struct part *part,
+		  const char *reason)
 {
-	if (mgr && mgr->evh)
+	if (mgr->evh)
 		mgr->evh(ev, room, part, reason, mgr->arg);
+}
+
+
+static struct entry *entry_le(struct le *le)
+{
+	return (struct entry *)(void *)le;   /* le is its first member */
+}
+
+
+static struct entry *entry_of(const struct rooms *mgr,
+			      const struct room *room)
+{
+	for (struct le *le = mgr->roomsl.head; le; le = le->next) {
+		struct entry *e = entry_le(le);
+
+		if (e->room == room)
+			return e;
+	}
+
+	return NULL;
 }
 
 
@@ -86,8 +96,19 @@ static void destructor(void *arg)
 }
 
 
-int rooms_alloc(struct rooms **mgrp, const struct config *cfg)
+/**
+ * Make the room manager
+ *
+ * @param mgrp  Set on success
+ * @param cfg   Configuration (read here, not kept)
+ * @param ws    Media threads for the rooms; NULL: rooms without media
+ *
+ * @return 0 or errno
+ */
+int rooms_alloc(struct rooms **mgrp, const struct config *cfg,
+		struct workers *ws)
 {
+	struct leg_prm *lp;
 	struct rooms *mgr;
 
 	if (!mgrp || !cfg)
@@ -97,8 +118,19 @@ int rooms_alloc(struct rooms **mgrp, const struct config *cfg)
 	if (!mgr)
 		return ENOMEM;
 
-	mgr->cfg = cfg;
+	lp = &mgr->rcfg.leg;
+	lp->bind = cfg->sip;
+	lp->port_min = cfg->rtp_min;
+	lp->port_max = cfg->rtp_max;
+	lp->jitter_min_ms = cfg->jitter_min_ms;
+	lp->jitter_max_ms = cfg->jitter_max_ms;
+	lp->timeout_s = cfg->rtp_timeout;
+	lp->opus_complexity = cfg->opus_complexity;
+	mgr->rcfg.advertise = cfg->advertise;
+	mgr->max_participants = cfg->max_participants;
+	mgr->talkers_max = cfg->talkers_max;
 	mgr->next_part_id = 1;
+	mgr->ws = ws;
 	*mgrp = mgr;
 
 	return 0;
@@ -128,29 +160,44 @@ bool rooms_name_valid(const char *name)
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm)
 {
 	memset(prm, 0, sizeof(*prm));
-	prm->max_participants = mgr->cfg->max_participants;
-	prm->talkers_max = mgr->cfg->talkers_max;
+	prm->max_participants = mgr->max_participants;
+	prm->talkers_max = mgr->talkers_max;
 }
 
 
-static void room_destructor(void *arg)
+/* room_event_h: what happens in a room, on to the event stream; the
+ * manager counts joins and departures, and ends an INVITE-made room its
+ * last participant left */
+static void room_event_handler(struct room *room, enum room_event ev,
+			       struct part *p, const char *reason,
+			       void *arg)
 {
-	struct room *room = arg;
+	struct rooms *mgr = arg;
 
-	/* off its worker first: its tick no longer runs */
-	worker_detach(room->wk, room);
-	list_unlink(&room->le);
-	list_flush(&room->grps);
-	mixer_free(room->mix);
+	if (ev == EV_PART_JOINED) {
+		mgr->stats.joins++;
+	}
+	else if (ev == EV_PART_LEFT) {
+		struct part_info info;
+
+		part_info(p, &info);
+		mgr->stats.pkts_in_gone += info.stats.pkts_in;
+		mgr->stats.pkts_out_gone += info.stats.pkts_out;
+		mgr->stats.lost_gone += info.stats.lost;
+	}
+
+	event(mgr, ev, room, p, reason);
+
+	if (ev == EV_PART_LEFT)
+		(void)rooms_end_if_idle(mgr, room);
 }
 
 
 static int room_make(struct rooms *mgr, const char *name,
 		     const struct room_prm *prm, struct room **roomp)
 {
-	struct mixer_prm mprm;
-	struct room *room;
-	struct timespec ts;
+	struct room_prm dprm;
+	struct entry *e;
 	int err;
 
 	if (!mgr || !rooms_name_valid(name))
@@ -159,40 +206,41 @@ static int room_make(struct rooms *mgr, const char *name,
 	if (rooms_find(mgr, name))
 		return EEXIST;
 
-	room = mem_zalloc(sizeof(*room), room_destructor);
-	if (!room)
+	if (!prm) {
+		rooms_default_prm(mgr, &dprm);
+		prm = &dprm;
+	}
+
+	e = mem_zalloc(sizeof(*e), NULL);
+	if (!e)
 		return ENOMEM;
 
-	str_ncpy(room->name, name, sizeof(room->name));
-	room->mgr = mgr;
-	if (prm)
-		room->prm = *prm;
-	else
-		rooms_default_prm(mgr, &room->prm);
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	room->created_at = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-
-	mprm.frame_len = ROOM_FRAME;
-	mprm.talkers_max = room->prm.talkers_max;
-	err = mixer_alloc(&room->mix, &mprm);
+	err = room_alloc(&e->room, name, prm, &mgr->rcfg,
+			 workers_pick(mgr->ws), room_event_handler, mgr);
 	if (err) {
-		mem_deref(room);
+		mem_deref(e);
 		return err;
 	}
 
-	list_append(&mgr->roomsl, &room->le, room);
-	room->wk = workers_pick(mgr->ws);
-	worker_attach(room->wk, room);
+	list_append(&mgr->roomsl, &e->le, e->room);
 	log_info("room %s created (max %u participants, %u talkers%s)",
-		 room->name, room->prm.max_participants,
-		 room->prm.talkers_max, room->prm.persistent ?
-		 ", persistent" : "");
+		 name, prm->max_participants, prm->talkers_max,
+		 prm->persistent ? ", persistent" : "");
 
-	if (roomp)
-		*roomp = room;
+	*roomp = e->room;
 
 	return 0;
+}
+
+
+/* Hang up everyone in the room, then let go of it */
+static void entry_close(struct entry *e, const char *reason)
+{
+	e->closing = true;
+	list_unlink(&e->le);
+	room_close(e->room, reason);
+	mem_deref(e->room);
+	mem_deref(e);
 }
 
 
@@ -204,7 +252,8 @@ static int room_make(struct rooms *mgr, const char *name,
  * @param prm    Room parameters, NULL for the configured defaults
  * @param roomp  Optional; set to the room (owned by the manager)
  *
- * @return 0, EINVAL for a bad name or parameter, EEXIST if it exists
+ * @return 0, EINVAL for a bad name or parameter, EEXIST if it exists, or
+ *         the error of writing the persistent rooms (nothing was made)
  */
 int rooms_create(struct rooms *mgr, const char *name,
 		 const struct room_prm *prm, struct room **roomp)
@@ -216,14 +265,37 @@ int rooms_create(struct rooms *mgr, const char *name,
 	if (err)
 		return err;
 
-	err = persist(mgr, room->prm.persistent);
+	err = persist(mgr, room_prm(room)->persistent);
 	if (err) {
-		mem_deref(room);   /* never acknowledged, never kept */
+		/* never acknowledged, never kept */
+		entry_close(entry_of(mgr, room), "not stored");
 		return err;
 	}
 
-	rooms_event(mgr, EV_ROOM_CREATED, room, NULL, NULL);
+	event(mgr, EV_ROOM_CREATED, room, NULL, NULL);
 
+	if (roomp)
+		*roomp = room;
+
+	return 0;
+}
+
+
+/**
+ * Create a room for an INVITE to an unknown name, with the defaults: it
+ * ends when its last participant leaves (or none ever joins)
+ */
+int rooms_create_auto(struct rooms *mgr, const char *name,
+		      struct room **roomp)
+{
+	struct room *room;
+	int err;
+
+	err = rooms_create(mgr, name, NULL, &room);
+	if (err)
+		return err;
+
+	entry_of(mgr, room)->auto_created = true;
 	if (roomp)
 		*roomp = room;
 
@@ -245,7 +317,7 @@ int rooms_restore(struct rooms *mgr, const char *name,
 		return err;
 
 	if (created_at)
-		room->created_at = created_at;
+		room_set_created_at(room, created_at);
 
 	return 0;
 }
@@ -254,26 +326,26 @@ int rooms_restore(struct rooms *mgr, const char *name,
 /**
  * Change a room's parameters; lowering max_participants keeps everyone
  * already in, locking keeps everyone in and refuses new callers.
+ *
+ * @return 0 or errno (nothing changed)
  */
 int rooms_update(struct rooms *mgr, struct room *room,
 		 const struct room_prm *prm)
 {
-	struct room_prm old = room->prm;
+	struct room_prm old = *room_prm(room);
 	int err;
 
-	room->prm = *prm;
+	err = room_set_prm(room, prm);
+	if (err)
+		return err;
+
 	err = persist(mgr, old.persistent || prm->persistent);
 	if (err) {
-		room->prm = old;
+		(void)room_set_prm(room, &old);
 		return err;
 	}
 
-	/* the mixer is the room's media thread's */
-	room_lock(room);
-	mixer_set_talkers_max(room->mix, prm->talkers_max);
-	room_unlock(room);
-
-	rooms_event(mgr, EV_ROOM_UPDATED, room, NULL, NULL);
+	event(mgr, EV_ROOM_UPDATED, room, NULL, NULL);
 
 	return 0;
 }
@@ -287,7 +359,7 @@ struct room *rooms_find(const struct rooms *mgr, const char *name)
 	for (struct le *le = mgr->roomsl.head; le; le = le->next) {
 		struct room *room = le->data;
 
-		if (!strcmp(room->name, name))
+		if (!strcmp(room_name(room), name))
 			return room;
 	}
 
@@ -295,55 +367,37 @@ struct room *rooms_find(const struct rooms *mgr, const char *name)
 }
 
 
-/* Hang up everyone in the room, then drop the manager's reference. The
- * room itself goes when its last participant has let go of it. */
-static void room_close(struct room *room, const char *reason)
-{
-	struct le *le;
-
-	room->closing = true;
-	list_unlink(&room->le);
-
-	le = room->parts.head;
-	while (le) {
-		struct part *p = le->data;
-
-		le = le->next;
-		part_hangup(p, reason);
-	}
-
-	mem_deref(room);
-}
-
-
 /**
  * Delete a room: every participant gets a BYE
  *
- * @return 0, or ENOENT if there is no such room
+ * @return 0, ENOENT if there is no such room, or the error of writing
+ *         the persistent rooms (the room stays)
  */
 int rooms_delete(struct rooms *mgr, const char *name)
 {
 	struct room *room = rooms_find(mgr, name);
+	struct entry *e;
 	int err;
 
 	if (!room)
 		return ENOENT;
 
 	/* off the list first, so the store is written without it */
-	list_unlink(&room->le);
-	err = persist(mgr, room->prm.persistent);
+	e = entry_of(mgr, room);
+	list_unlink(&e->le);
+	err = persist(mgr, room_prm(room)->persistent);
 	if (err) {
-		list_append(&mgr->roomsl, &room->le, room);
+		list_append(&mgr->roomsl, &e->le, room);
 		return err;
 	}
 
-	log_info("room %s deleted (%u participants)", room->name,
+	log_info("room %s deleted (%u participants)", name,
 		 room_part_count(room));
 
 	/* everyone's participant.left first, then room.deleted */
 	mem_ref(room);
-	room_close(room, "room deleted");
-	rooms_event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
+	entry_close(e, "room deleted");
+	event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
 	mem_deref(room);
 
 	return 0;
@@ -353,56 +407,77 @@ int rooms_delete(struct rooms *mgr, const char *name)
 /**
  * End a room an INVITE made once nobody is in it: the one place that
  * decides it (a caller's hang-up, an RTP timeout, a refused INVITE).
- * Main thread; the caller keeps its own reference if it still needs the
- * room's memory.
  *
  * @return true if the room was deleted
  */
 bool rooms_end_if_idle(struct rooms *mgr, struct room *room)
 {
-	if (!room || !room->auto_created || room->closing ||
-	    room->prm.persistent || room_part_count(room))
+	const struct entry *e = room ? entry_of(mgr, room) : NULL;
+
+	if (!e || !e->auto_created || e->closing ||
+	    room_prm(room)->persistent || room_part_count(room))
 		return false;
 
-	return rooms_delete(mgr, room->name) == 0;
-}
-
-
-/** part_close_h: a participant left; arg is the manager */
-void rooms_part_closed(struct room *room, void *arg)
-{
-	(void)rooms_end_if_idle(arg, room);
+	return rooms_delete(mgr, room_name(room)) == 0;
 }
 
 
 /**
- * Hang up every participant whose RTP and RTCP stopped for timeout_s
- * seconds (0: never). A hang-up may end its room: each room is held by
- * a reference while its participants are walked, and the next room is
- * taken before, so nothing freed is read.
+ * Accept an INVITE into a room, within its limits
+ *
+ * @return 0, EACCES (locked), EBUSY (full), or errno as room_accept()
  */
-void rooms_sweep(struct rooms *mgr, uint64_t now, uint32_t timeout_s)
+int rooms_accept(struct rooms *mgr, struct room *room,
+		 struct sipsess_sock *sock, const struct sip_msg *msg,
+		 const char *contact)
 {
-	struct le *le;
+	if (!mgr || !room)
+		return EINVAL;
 
-	if (!mgr || !timeout_s)
+	if (room_prm(room)->locked)
+		return EACCES;
+
+	if (room_full(room))
+		return EBUSY;
+
+	return room_accept(room, mgr->next_part_id++, sock, msg, contact);
+}
+
+
+/**
+ * Call uri into a room (dial-out), within its limits
+ *
+ * @return 0, EBUSY (full), or errno as room_dial()
+ */
+int rooms_dial(struct rooms *mgr, struct room *room,
+	       struct sipsess_sock *sock, const char *uri,
+	       const char *contact, struct part **pp)
+{
+	if (!mgr || !room)
+		return EINVAL;
+
+	if (room_full(room))
+		return EBUSY;
+
+	return room_dial(room, mgr->next_part_id++, sock, uri, contact, pp);
+}
+
+
+/**
+ * News from a media thread (worker_news_h's payload): to the room and
+ * participant it names, if they are still there
+ */
+void rooms_news(struct rooms *mgr, const void *news, size_t len)
+{
+	struct media_news n;
+
+	if (!mgr || !news || len != sizeof(n))
 		return;
 
-	le = mgr->roomsl.head;
-	while (le) {
-		struct room *room = mem_ref(le->data);
-		struct le *pe = room->parts.head;
+	memcpy(&n, news, sizeof(n));
+	n.room[sizeof(n.room) - 1] = '\0';
 
-		le = le->next;
-		while (pe) {
-			struct part *p = pe->data;
-
-			pe = pe->next;
-			part_check_timeout(p, now, timeout_s);
-		}
-
-		mem_deref(room);
-	}
+	room_news(rooms_find(mgr, n.room), &n);
 }
 
 
@@ -420,7 +495,7 @@ void rooms_close_all(struct rooms *mgr)
 		return;
 
 	while ((le = mgr->roomsl.head))
-		room_close(le->data, "shutdown");
+		entry_close(entry_le(le), "shutdown");
 }
 
 
@@ -435,22 +510,9 @@ uint32_t rooms_part_count(const struct rooms *mgr)
 }
 
 
-uint64_t rooms_next_part_id(struct rooms *mgr)
-{
-	return mgr->next_part_id++;
-}
-
-
-struct rooms_stats *rooms_stats(struct rooms *mgr)
+const struct rooms_stats *rooms_stats(const struct rooms *mgr)
 {
 	return &mgr->stats;
-}
-
-
-/** Give new rooms to these media workers (NULL: rooms without media) */
-void rooms_set_workers(struct rooms *mgr, struct workers *ws)
-{
-	mgr->ws = ws;
 }
 
 
@@ -458,11 +520,3 @@ struct workers *rooms_workers(const struct rooms *mgr)
 {
 	return mgr->ws;
 }
-
-
-const struct config *rooms_config(const struct rooms *mgr)
-{
-	return mgr->cfg;
-}
-
-

@@ -10,7 +10,7 @@
 #include <re.h>
 #include "cfg.h"
 #include "log.h"
-#include "part.h"
+#include "rooms.h"
 #include "sipcheck.h"
 #include "sipd.h"
 
@@ -65,9 +65,9 @@ uint16_t sipd_status(int err, const char **reason)
  * Our Contact URI: the advertised address (not the socket's, which may be
  * 0.0.0.0 or a container's), the local port and the transport
  */
-void sipd_contact(char *buf, size_t sz, const char *user,
-		  const struct sa *local, enum sip_transp tp,
-		  const struct config *cfg)
+static void contact_uri(char *buf, size_t sz, const char *user,
+			const struct sa *local, enum sip_transp tp,
+			const struct config *cfg)
 {
 	struct sa sa = cfg->advertise;
 
@@ -85,6 +85,7 @@ void sipd_contact(char *buf, size_t sz, const char *user,
 int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	      struct part **pp)
 {
+	char contact[160];
 	struct pl pl;
 	struct uri u;
 
@@ -94,11 +95,10 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	    !pl_isset(&u.host))
 		return EPROTO;
 
-	if (room_full(room))
-		return EBUSY;
+	contact_uri(contact, sizeof(contact), room_name(room), &sipd->cfg->sip,
+		    SIP_TRANSP_UDP, sipd->cfg);
 
-	return part_connect(pp, room, sipd->sock, uri, sipd->cfg,
-			    rooms_part_closed, sipd->rooms);
+	return rooms_dial(sipd->rooms, room, sipd->sock, uri, contact, pp);
 }
 
 
@@ -184,8 +184,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	const struct config *cfg = sipd->cfg;
 	const char *reason;
 	struct room *room;
-	struct part *p;
 	char name[ROOM_NAME_MAX + 1] = "";
+	char contact[160];
 	uint16_t scode;
 	int err = 0;
 
@@ -193,21 +193,15 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->uri.user, name, sizeof(name));
 
 	room = rooms_name_valid(name) ? rooms_find(sipd->rooms, name) : NULL;
-	if (!room && cfg->auto_create && rooms_name_valid(name)) {
-		err = rooms_create(sipd->rooms, name, NULL, &room);
-		if (!err)
-			room->auto_created = true;
-	}
+	if (!room && cfg->auto_create && rooms_name_valid(name))
+		err = rooms_create_auto(sipd->rooms, name, &room);
 	else if (!room)
 		err = ENOENT;
-	else if (room->prm.locked)
-		err = EACCES;
-	else if (room_full(room))
-		err = EBUSY;
+
+	contact_uri(contact, sizeof(contact), name, &msg->dst, msg->tp, cfg);
 
 	if (!err)
-		err = part_accept(&p, room, sipd->sock, msg, cfg,
-				  rooms_part_closed, sipd->rooms);
+		err = rooms_accept(sipd->rooms, room, sipd->sock, msg, contact);
 
 	if (!err)
 		return;

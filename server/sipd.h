@@ -2,6 +2,9 @@
  * @file sipd.h  The SIP front: transports, request screening, INVITE routing
  */
 
+#ifndef CHORUS_SIPD_H
+#define CHORUS_SIPD_H
+
 struct sipd;
 struct config;
 struct rooms;
@@ -11,9 +14,8 @@ struct part;
 int  sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 		struct rooms *rooms);
 void sipd_shutdown(struct sipd *sipd, void (*doneh)(void *arg), void *arg);
-void sipd_contact(char *buf, size_t sz, const char *user,
-		  const struct sa *local, enum sip_transp tp,
-		  const struct config *cfg);
 int  sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	       struct part **pp);
 uint16_t sipd_status(int err, const char **reason);
+
+#endif

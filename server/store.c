@@ -14,7 +14,7 @@
 #include <re.h>
 #include "codec.h"
 #include "log.h"
-#include "room.h"
+#include "rooms.h"
 #include "store.h"
 
 enum {
@@ -35,18 +35,19 @@ static int rooms_json(struct re_printf *pf, const struct rooms *mgr)
 
 	for (struct le *le = list_head(lst); le && !err; le = le->next) {
 		const struct room *r = le->data;
+		const struct room_prm *prm = room_prm(r);
 
-		if (!r->prm.persistent)
+		if (!prm->persistent)
 			continue;
 
 		err = re_hprintf(pf, "%s\n{\"name\":\"%s\","
 				 "\"max_participants\":%u,"
 				 "\"talkers_max\":%u,\"locked\":%s,"
 				 "\"created_at\":%llu}",
-				 first ? "" : ",", r->name,
-				 r->prm.max_participants, r->prm.talkers_max,
-				 r->prm.locked ? "true" : "false",
-				 (unsigned long long)r->created_at);
+				 first ? "" : ",", room_name(r),
+				 prm->max_participants, prm->talkers_max,
+				 prm->locked ? "true" : "false",
+				 (unsigned long long)room_created_at(r));
 		first = false;
 	}
 
@@ -92,7 +93,9 @@ static int fsync_dir(const char *dir)
 /**
  * Write every persistent room to DIR/rooms.json, atomically
  *
- * @return 0 or errno; on error the previous file is intact
+ * @return 0, ENOMEM, or EIO when the file system refused (the cause is
+ *         logged: to a client it is one storage error, whatever the
+ *         call that failed); on error the previous file is intact
  */
 int store_save(const struct rooms *mgr, const char *dir)
 {
@@ -143,7 +146,7 @@ int store_save(const struct rooms *mgr, const char *dir)
 	}
 
 	mem_deref(mb);
-	return err;
+	return err && err != ENOMEM ? EIO : err;
 }
 
 

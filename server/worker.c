@@ -1,18 +1,14 @@
 /**
  * @file worker.c  Media worker threads
  *
- * Each worker runs its own libre loop (re_thread_init) with its own room
- * clock and ticks the rooms given to it: a room lives on one worker, and
- * its participants' RTP sockets and RTCP timers are in that worker's
- * loop. The loop holds the worker's lock while it runs handlers and
- * releases it only while it waits in epoll (re_set_mutex), so the main
- * thread takes the lock to read or change a room's plain data (controls,
- * statistics) between two handlers. Objects bound to a loop (sockets,
- * timers) are made and freed on the worker itself, through worker_call().
- * A worker tells the main thread what happened (talking, DTMF) with
- * plain-data events and never calls into it, so it never waits for it.
- *
- * The main thread never calls worker_call() while it holds a worker lock.
+ * Each worker runs its own libre loop (re_thread_init) with its own
+ * clock and ticks the jobs attached to it (rooms; their legs' RTP sockets
+ * and RTCP timers are in the same loop). Objects bound to a loop
+ * (sockets, timers) are made and freed on the worker itself, and what a
+ * job's tick reads is changed there too, through worker_call(): the
+ * worker's data has one thread. A worker tells the main thread what
+ * happened with plain-data news and never calls into it, so it never
+ * waits for it.
  */
 #define _GNU_SOURCE 1
 #include <pthread.h>
@@ -20,12 +16,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <re.h>
 #include "codec.h"
 #include "log.h"
-#include "room.h"
 #include "tick.h"
 #include "worker.h"
 
@@ -40,13 +36,19 @@ struct worker {
 	uint32_t idx;
 	pthread_t thread;
 	bool running;
-	pthread_mutex_t lock;         /* held by the loop while it works */
 	struct mqueue *mq;            /* calls from the main thread      */
 	struct tick *tick;
-	struct list rooms;            /* ticked here; changed under lock */
-	struct tick_stats st;         /* under lock                      */
+	struct list jobs;             /* worker thread only              */
+	pthread_mutex_t st_lock;      /* st                              */
+	struct worker_tick_stats st;
+	uint32_t load;                /* main thread only                */
 	bool ready;                   /* started (under ws->sync)        */
 	int err;                      /* start-up result                 */
+};
+
+const uint64_t worker_tick_le_ns[WORKER_TICK_BUCKETS] = {
+	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	20000000, UINT64_MAX,
 };
 
 /* A call from the main thread, on its stack until done */
@@ -57,10 +59,11 @@ struct call {
 	bool done;
 };
 
-/* An event on its way to the main thread */
+/* News on its way to the main thread */
 struct wev {
 	struct le le;
-	struct worker_event ev;
+	size_t len;
+	uint8_t data[WORKER_NEWS_MAX];
 };
 
 struct workers {
@@ -72,9 +75,43 @@ struct workers {
 	pthread_mutex_t evlock;       /* evq                             */
 	struct list evq;              /* struct wev                      */
 	int efd;                      /* eventfd in the main loop        */
-	worker_event_h *evh;
+	worker_news_h *nh;
 	void *arg;
 };
+
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+
+/* Tick every job once, timing each into st */
+static void run_jobs(struct worker *w, struct worker_tick_stats *st)
+{
+	for (struct le *le = w->jobs.head; le; le = le->next) {
+		struct worker_job *job = le->data;
+		uint64_t t0 = clock_ns(), ns;
+		uint32_t work = 0;
+		size_t b = 0;
+
+		if (!job->tickh(job->arg, &work))
+			continue;
+
+		ns = clock_ns() - t0;
+		while (b < WORKER_TICK_BUCKETS - 1 &&
+		       ns > worker_tick_le_ns[b])
+			b++;
+
+		st->hist[b]++;
+		st->ticks++;
+		st->sum += (double)ns / 1e9;
+		st->work += work;
+	}
+}
 
 
 static void tick_handler(uint64_t missed, void *arg)
@@ -82,24 +119,38 @@ static void tick_handler(uint64_t missed, void *arg)
 	struct worker *w = arg;
 	uint64_t runs = 1 + (missed < CATCH_UP_MAX ? missed : CATCH_UP_MAX);
 	uint64_t dropped = missed - (runs - 1);
+	struct worker_tick_stats st;
 
 	if (missed)
 		log_debug("worker %u: tick %llu periods late", w->idx,
 			  (unsigned long long)missed);
 
+	memset(&st, 0, sizeof(st));
+
 	/* periods missed while the loop was busy are run too (a few at
 	 * most), so no stream loses a frame to a short stall; after a
-	 * longer one the streams skip what was never mixed */
+	 * longer one the streams skip what was never run */
 	if (dropped) {
-		w->st.dropped += dropped;
-		for (struct le *le = w->rooms.head; le; le = le->next)
-			room_skip(le->data, dropped);
+		st.dropped = dropped;
+		for (struct le *le = w->jobs.head; le; le = le->next) {
+			struct worker_job *job = le->data;
+
+			if (job->skiph)
+				job->skiph(dropped, job->arg);
+		}
 	}
 
-	while (runs--) {
-		for (struct le *le = w->rooms.head; le; le = le->next)
-			room_tick(le->data);
-	}
+	while (runs--)
+		run_jobs(w, &st);
+
+	pthread_mutex_lock(&w->st_lock);
+	w->st.ticks += st.ticks;
+	w->st.sum += st.sum;
+	w->st.work += st.work;
+	w->st.dropped += st.dropped;
+	for (size_t b = 0; b < WORKER_TICK_BUCKETS; b++)
+		w->st.hist[b] += st.hist[b];
+	pthread_mutex_unlock(&w->st_lock);
 }
 
 
@@ -140,9 +191,6 @@ static void *worker_main(void *arg)
 	if (!err)
 		err = tick_alloc(&w->tick, ROOM_TICK_MS, tick_handler, w);
 
-	/* from here the loop holds w->lock whenever it is not waiting */
-	re_set_mutex(&w->lock);
-
 	w->err = err;
 	done(w->ws, &w->ready);
 
@@ -180,8 +228,8 @@ static void ev_handler(int flags, void *arg)
 		struct wev *e = le->data;
 
 		q.head = le->next;
-		if (ws->evh)
-			ws->evh(&e->ev, ws->arg);
+		if (ws->nh)
+			ws->nh(e->data, e->len, ws->arg);
 		free(e);
 	}
 }
@@ -200,7 +248,7 @@ static void destructor(void *arg)
 		if (w->mq)
 			(void)mqueue_push(w->mq, MSG_STOP, NULL);
 		pthread_join(w->thread, NULL);
-		pthread_mutex_destroy(&w->lock);
+		pthread_mutex_destroy(&w->st_lock);
 	}
 
 	while ((le = ws->evq.head)) {
@@ -234,16 +282,10 @@ static uint32_t cores(void)
 
 static int start(struct workers *ws, struct worker *w)
 {
-	pthread_mutexattr_t attr;
 	sigset_t all, old;
 	int err;
 
-	/* recursive: the main thread may lock a room it has locked, when
-	 * an event it emits under the lock prints the participant */
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&w->lock, &attr);
-	pthread_mutexattr_destroy(&attr);
+	pthread_mutex_init(&w->st_lock, NULL);
 
 	/* signals go to the main thread's loop, never to a worker */
 	sigfillset(&all);
@@ -251,7 +293,7 @@ static int start(struct workers *ws, struct worker *w)
 	err = pthread_create(&w->thread, NULL, worker_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		pthread_mutex_destroy(&w->lock);
+		pthread_mutex_destroy(&w->st_lock);
 		return err;
 	}
 	w->running = true;
@@ -271,13 +313,13 @@ static int start(struct workers *ws, struct worker *w)
  * @param wsp     Set on success; mem_deref() stops and joins them
  * @param n       Workers, 0 = one per core this process may run on
  * @param maxfds  Descriptor table size of each worker's loop
- * @param evh     Called on the calling (main) thread with their events
+ * @param nh      Called on the calling (main) thread with their news
  * @param arg     Handler argument
  *
  * @return 0 or errno
  */
 int workers_alloc(struct workers **wsp, uint32_t n, int maxfds,
-		  worker_event_h *evh, void *arg)
+		  worker_news_h *nh, void *arg)
 {
 	struct workers *ws;
 	int err;
@@ -294,7 +336,7 @@ int workers_alloc(struct workers **wsp, uint32_t n, int maxfds,
 	pthread_cond_init(&ws->cond, NULL);
 	pthread_mutex_init(&ws->evlock, NULL);
 	ws->maxfds = maxfds;
-	ws->evh = evh;
+	ws->nh = nh;
 	ws->arg = arg;
 
 	ws->n = n ? n : cores();
@@ -336,21 +378,8 @@ uint32_t workers_count(const struct workers *ws)
 }
 
 
-/* Rooms and participants on a worker; read on the main thread, which is
- * the only one that changes either list */
-static uint32_t load(const struct worker *w)
-{
-	uint32_t l = 0;
-
-	for (const struct le *le = w->rooms.head; le; le = le->next)
-		l += 1 + room_part_count(le->data);
-
-	return l;
-}
-
-
 /**
- * The worker a new room goes to: the least loaded one
+ * The worker a new job goes to: the least loaded one (main thread)
  *
  * @return worker, or NULL with no workers (media-less unit tests)
  */
@@ -360,7 +389,7 @@ struct worker *workers_pick(const struct workers *ws)
 	uint32_t bl = UINT32_MAX;
 
 	for (uint32_t i = 0; ws && i < ws->n; i++) {
-		uint32_t l = load(&ws->wv[i]);
+		uint32_t l = ws->wv[i].load;
 
 		if (l < bl) {
 			bl = l;
@@ -372,29 +401,30 @@ struct worker *workers_pick(const struct workers *ws)
 }
 
 
-/** Sum the tick counters of all workers */
-void workers_tick_stats(const struct workers *ws, struct tick_stats *st)
+/** Sum the tick counters of all workers (any thread) */
+void workers_tick_stats(const struct workers *ws,
+			struct worker_tick_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 
 	for (uint32_t i = 0; ws && i < ws->n; i++) {
 		struct worker *w = &ws->wv[i];
 
-		worker_lock(w);
+		pthread_mutex_lock(&w->st_lock);
 		st->ticks += w->st.ticks;
 		st->sum += w->st.sum;
-		st->encodes += w->st.encodes;
+		st->work += w->st.work;
 		st->dropped += w->st.dropped;
-		for (size_t b = 0; b < TICK_BUCKETS; b++)
+		for (size_t b = 0; b < WORKER_TICK_BUCKETS; b++)
 			st->hist[b] += w->st.hist[b];
-		worker_unlock(w);
+		pthread_mutex_unlock(&w->st_lock);
 	}
 }
 
 
 /**
- * Run fn(arg) on the worker's thread and wait for it (main thread only,
- * never with a worker lock held). Without a worker, fn runs here.
+ * Run fn(arg) on the worker's thread, between two of its handlers, and
+ * wait for it (main thread only). Without a worker, fn runs here.
  *
  * @return what fn returned, or errno if it could not be sent
  */
@@ -419,58 +449,90 @@ int worker_call(struct worker *w, worker_fn *fn, void *arg)
 }
 
 
-void worker_lock(struct worker *w)
+struct attach_args {
+	struct worker *w;
+	struct worker_job *job;
+};
+
+
+static int attach_w(void *arg)
 {
-	if (w)
-		pthread_mutex_lock(&w->lock);
-}
+	const struct attach_args *a = arg;
 
+	list_append(&a->w->jobs, &a->job->le, a->job);
 
-void worker_unlock(struct worker *w)
-{
-	if (w)
-		pthread_mutex_unlock(&w->lock);
-}
-
-
-/** Tick the room on this worker from now on (main thread) */
-void worker_attach(struct worker *w, struct room *room)
-{
-	if (!w)
-		return;
-
-	worker_lock(w);
-	list_append(&w->rooms, &room->wle, room);
-	worker_unlock(w);
-}
-
-
-/** Stop ticking the room (main thread); it may be freed on return */
-void worker_detach(struct worker *w, struct room *room)
-{
-	if (!w)
-		return;
-
-	worker_lock(w);
-	list_unlink(&room->wle);
-	worker_unlock(w);
+	return 0;
 }
 
 
 /**
- * Send the main thread an event (worker thread); it never blocks. An
- * event that cannot be allocated is dropped.
+ * Tick the job on this worker from its next period (main thread)
+ *
+ * @return 0 or errno; without a worker the job is never ticked
  */
-void worker_post(struct worker *w, const struct worker_event *ev)
+int worker_attach(struct worker *w, struct worker_job *job)
 {
-	struct workers *ws = w->ws;
-	const uint64_t one = 1;
-	struct wev *e = malloc(sizeof(*e));
+	struct attach_args a = {w, job};
 
-	if (!e)
+	if (!w)
+		return 0;
+
+	return worker_call(w, attach_w, &a);
+}
+
+
+static int detach_w(void *arg)
+{
+	list_unlink(arg);
+
+	return 0;
+}
+
+
+/** Stop ticking the job (main thread); it may be freed on return */
+void worker_detach(struct worker *w, struct worker_job *job)
+{
+	/* le.list changes only in attach_w and detach_w, which the main
+	 * thread waits for */
+	if (!w || !job->le.list)
 		return;
 
-	e->ev = *ev;
+	(void)worker_call(w, detach_w, &job->le);
+}
+
+
+/** Count load on the worker up or down, for workers_pick() (main
+ * thread): a room counts 1, and 1 for each participant in it */
+void worker_load(struct worker *w, int delta)
+{
+	if (w)
+		w->load += (uint32_t)delta;
+}
+
+
+/**
+ * Send the main thread news: a copy of len bytes, handed to the news
+ * handler there (worker thread); it never blocks
+ *
+ * @return 0, EINVAL for more than WORKER_NEWS_MAX bytes, ENOMEM (the
+ *         news is dropped)
+ */
+int worker_post(struct worker *w, const void *news, size_t len)
+{
+	struct workers *ws;
+	const uint64_t one = 1;
+	struct wev *e;
+
+	if (!w || !news || len > WORKER_NEWS_MAX)
+		return EINVAL;
+
+	ws = w->ws;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return ENOMEM;
+
+	memcpy(e->data, news, len);
+	e->len = len;
 	memset(&e->le, 0, sizeof(e->le));
 
 	pthread_mutex_lock(&ws->evlock);
@@ -478,23 +540,6 @@ void worker_post(struct worker *w, const struct worker_event *ev)
 	pthread_mutex_unlock(&ws->evlock);
 
 	(void)write(ws->efd, &one, sizeof(one));
-}
 
-
-/** Count one room tick (worker thread, lock held by the loop) */
-void worker_tick_observe(struct worker *w, uint64_t ns, uint32_t encodes)
-{
-	const double s = (double)ns / 1e9;
-	size_t i = 0;
-
-	if (!w)
-		return;
-
-	while (i < TICK_BUCKETS - 1 && s > rooms_tick_buckets[i])
-		i++;
-
-	w->st.hist[i]++;
-	w->st.ticks++;
-	w->st.sum += s;
-	w->st.encodes += encodes;
+	return 0;
 }

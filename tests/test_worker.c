@@ -1,5 +1,5 @@
 /**
- * @file test_worker.c  Media worker threads: calls, events, locks, rooms
+ * @file test_worker.c  Media worker threads: calls, news, jobs, load
  */
 #define _GNU_SOURCE 1
 #include <stdarg.h>
@@ -11,11 +11,8 @@
 #include <time.h>
 #include <cmocka.h>
 #include <re.h>
-#include "mixer/mixer.h"
-#include "server/codec.h"
-#include "server/cfg.h"
-#include "server/room.h"
 #include "server/worker.h"
+#include "leak.h"
 
 enum {
 	MAXFDS = 1024,
@@ -28,8 +25,16 @@ struct probe {
 	int ret;
 };
 
+/* what a test posts: any plain data */
+struct news {
+	char room[16];
+	uint64_t id;
+	char digit;
+};
+
 struct seen {
-	struct worker_event ev;
+	struct news last;
+	size_t len;
 	unsigned n;
 };
 
@@ -46,20 +51,27 @@ static int who(void *arg)
 static int post(void *arg)
 {
 	struct probe *pr = arg;
-	struct worker_event ev = {EV_PART_DTMF, "demo", 42, '7'};
+	struct news n = {"demo", 42, '7'};
+	uint8_t big[WORKER_NEWS_MAX + 1] = {0};
 
-	worker_post(pr->w, &ev);
-	ev.part_id = 43;
-	worker_post(pr->w, &ev);
+	assert_int_equal(0, worker_post(pr->w, &n, sizeof(n)));
+	n.id = 43;
+	assert_int_equal(0, worker_post(pr->w, &n, sizeof(n)));
+
+	/* too big is refused, not cut */
+	assert_int_equal(EINVAL, worker_post(pr->w, big, sizeof(big)));
+	assert_int_equal(EINVAL, worker_post(NULL, &n, sizeof(n)));
 	return 0;
 }
 
 
-static void ev_h(const struct worker_event *ev, void *arg)
+static void news_h(const void *news, size_t len, void *arg)
 {
 	struct seen *s = arg;
 
-	s->ev = *ev;
+	s->len = len;
+	if (len == sizeof(s->last))
+		memcpy(&s->last, news, len);
 	if (++s->n == 2)
 		re_cancel();
 }
@@ -99,7 +111,7 @@ static void test_call(void **state)
 }
 
 
-/* What a worker posts reaches the main loop's handler, in order */
+/* What a worker posts reaches the main loop's handler, a copy, in order */
 static void test_events(void **state)
 {
 	struct workers *ws = NULL;
@@ -109,7 +121,7 @@ static void test_events(void **state)
 
 	(void)state;
 	tmr_init(&tmr);
-	assert_int_equal(0, workers_alloc(&ws, 1, MAXFDS, ev_h, &seen));
+	assert_int_equal(0, workers_alloc(&ws, 1, MAXFDS, news_h, &seen));
 
 	pr.w = workers_pick(ws);
 	assert_int_equal(0, worker_call(pr.w, post, &pr));
@@ -119,10 +131,10 @@ static void test_events(void **state)
 	tmr_cancel(&tmr);
 
 	assert_int_equal(2, seen.n);
-	assert_int_equal(EV_PART_DTMF, seen.ev.ev);
-	assert_string_equal("demo", seen.ev.room);
-	assert_int_equal(43, seen.ev.part_id);
-	assert_int_equal('7', seen.ev.digit);
+	assert_int_equal(sizeof(struct news), seen.len);
+	assert_string_equal("demo", seen.last.room);
+	assert_int_equal(43, seen.last.id);
+	assert_int_equal('7', seen.last.digit);
 
 	mem_deref(ws);
 }
@@ -144,27 +156,32 @@ static void test_default_count(void **state)
 }
 
 
-struct held {
-	struct worker *w;
-	bool ran;                 /* the call ran on the worker (atomic) */
+struct job_probe {
+	struct worker_job job;
+	uint32_t ticks;           /* atomic: run on the worker           */
+	uint64_t skipped;         /* atomic                              */
+	bool idle;                /* report nothing to do                */
 };
 
 
-static int mark(void *arg)
+static bool job_tick(void *arg, uint32_t *work)
 {
-	struct held *h = arg;
+	struct job_probe *jp = arg;
 
-	__atomic_store_n(&h->ran, true, __ATOMIC_SEQ_CST);
-	return 0;
+	__atomic_add_fetch(&jp->ticks, 1, __ATOMIC_SEQ_CST);
+	if (jp->idle)
+		return false;
+
+	*work = 3;
+	return true;
 }
 
 
-static void *call_thread(void *arg)
+static void job_skip(uint64_t periods, void *arg)
 {
-	struct held *h = arg;
+	struct job_probe *jp = arg;
 
-	(void)worker_call(h->w, mark, h);
-	return NULL;
+	__atomic_add_fetch(&jp->skipped, periods, __ATOMIC_SEQ_CST);
 }
 
 
@@ -176,76 +193,109 @@ static void wait_ms(long ms)
 }
 
 
-/* The lock nests, and holds the worker's loop off until its last
- * unlock: a call sent meanwhile runs only then */
-static void lock_holds_off(struct worker *w)
+static uint32_t ticks_of(struct job_probe *jp)
 {
-	struct held h = {w, false};
-	pthread_t th;
-
-	worker_lock(w);
-	worker_lock(w);
-	assert_int_equal(0, pthread_create(&th, NULL, call_thread, &h));
-
-	wait_ms(100);
-	assert_false(__atomic_load_n(&h.ran, __ATOMIC_SEQ_CST));
-	worker_unlock(w);
-	wait_ms(100);
-	/* still held once */
-	assert_false(__atomic_load_n(&h.ran, __ATOMIC_SEQ_CST));
-	worker_unlock(w);
-
-	assert_int_equal(0, pthread_join(th, NULL));
-	assert_true(h.ran);
+	return __atomic_load_n(&jp->ticks, __ATOMIC_SEQ_CST);
 }
 
 
-/* New rooms go to the least loaded worker; the lock nests */
-static void test_rooms_spread(void **state)
+/* An attached job is ticked every period on its worker; what it did is
+ * counted and timed there, what had nothing to do is not; a detached job
+ * is ticked no more */
+static void test_jobs(void **state)
 {
-	struct config cfg;
+	struct job_probe busy, idle;
+	struct worker_tick_stats st;
 	struct workers *ws = NULL;
-	struct rooms *mgr = NULL;
-	struct room *a = NULL, *b = NULL, *c = NULL;
-	struct tick_stats st;
+	struct worker *w;
+	uint64_t sum = 0;
+	uint32_t n;
 
 	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.max_participants = 10;
-	cfg.talkers_max = 3;
-	assert_int_equal(0, rooms_alloc(&mgr, &cfg));
-	assert_int_equal(0, workers_alloc(&ws, 2, MAXFDS, NULL, NULL));
-	rooms_set_workers(mgr, ws);
+	memset(&busy, 0, sizeof(busy));
+	memset(&idle, 0, sizeof(idle));
+	assert_int_equal(0, workers_alloc(&ws, 1, MAXFDS, NULL, NULL));
+	w = workers_pick(ws);
 
-	assert_int_equal(0, rooms_create(mgr, "a", NULL, &a));
-	assert_int_equal(0, rooms_create(mgr, "b", NULL, &b));
-	assert_int_equal(0, rooms_create(mgr, "c", NULL, &c));
-	assert_non_null(a->wk);
-	assert_non_null(b->wk);
-	assert_ptr_not_equal(a->wk, b->wk);
-	assert_ptr_equal(a->wk, c->wk);
+	busy.job.tickh = idle.job.tickh = job_tick;
+	busy.job.skiph = idle.job.skiph = job_skip;
+	busy.job.arg = &busy;
+	idle.job.arg = &idle;
+	idle.idle = true;
+	assert_int_equal(0, worker_attach(w, &busy.job));
+	assert_int_equal(0, worker_attach(w, &idle.job));
 
-	lock_holds_off(a->wk);
+	wait_ms(10 * 20);
 
-	/* empty rooms are not mixed: no tick counted */
+	worker_detach(w, &busy.job);
+	worker_detach(w, &idle.job);
+	worker_detach(w, &idle.job);   /* twice: nothing happens */
+	n = ticks_of(&busy);
+
+	/* about 10 periods; a loaded machine may run late, not early */
+	assert_in_range(n, 5, 14);
+	assert_in_range(ticks_of(&idle), 5, 14);
+
 	workers_tick_stats(ws, &st);
-	assert_int_equal(0, st.ticks);
+	assert_int_equal(n, st.ticks);
+	assert_int_equal(3 * n, st.work);
+	for (size_t b = 0; b < WORKER_TICK_BUCKETS; b++)
+		sum += st.hist[b];
+	assert_int_equal(n, sum);
+	assert_true(st.sum >= 0.0);
 
-	assert_int_equal(0, rooms_delete(mgr, "b"));
-	mem_deref(mgr);
+	wait_ms(3 * 20);
+	assert_int_equal(n, ticks_of(&busy));
+
 	mem_deref(ws);
 }
 
 
-int main(void)
+/* New jobs go to the least loaded worker */
+static void test_pick(void **state)
+{
+	struct workers *ws = NULL;
+	struct worker *a, *b;
+
+	(void)state;
+	assert_int_equal(0, workers_alloc(&ws, 2, MAXFDS, NULL, NULL));
+
+	a = workers_pick(ws);
+	worker_load(a, 1);
+	b = workers_pick(ws);
+	assert_ptr_not_equal(a, b);
+
+	worker_load(b, 2);
+	assert_ptr_equal(a, workers_pick(ws));
+
+	worker_load(b, -2);
+	worker_load(a, 1);
+	assert_ptr_equal(b, workers_pick(ws));
+
+	assert_null(workers_pick(NULL));
+	worker_load(NULL, 1);
+	assert_int_equal(0, worker_attach(NULL, NULL));
+
+	mem_deref(ws);
+}
+
+
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
+		/* the first threads leave one-time state behind (the C
+		 * library's, libre's): a first run without the check */
 		cmocka_unit_test(test_call),
-		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_default_count),
-		cmocka_unit_test(test_rooms_spread),
+		leak_test(test_call),
+		leak_test(test_events),
+		leak_test(test_default_count),
+		leak_test(test_jobs),
+		leak_test(test_pick),
 	};
 	int err;
+
+	(void)argc;
+	leak_init(argv);
 
 	err = libre_init();
 	if (err)
