@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "api/api.h"
+#include "leak.h"
 
 extern const char api_openapi_yaml[];
 
@@ -285,16 +286,19 @@ static void test_json_str_escapes(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_routes_match_spec),
-		cmocka_unit_test(test_json_check),
-		cmocka_unit_test(test_room_fields),
-		cmocka_unit_test(test_part_fields),
-		cmocka_unit_test(test_errno_to_status),
-		cmocka_unit_test(test_json_str_escapes),
+		leak_test(test_routes_match_spec),
+		leak_test(test_json_check),
+		leak_test(test_room_fields),
+		leak_test(test_part_fields),
+		leak_test(test_errno_to_status),
+		leak_test(test_json_str_escapes),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }

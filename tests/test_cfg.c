@@ -12,6 +12,7 @@
 #include <re.h>
 #include "server/cfg.h"
 #include "server/log.h"
+#include "leak.h"
 
 static char err[256];
 static char path[64];
@@ -187,24 +188,33 @@ static void test_bad_env_and_file(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup,
-						teardown),
+		/* setenv() keeps each string it is given, once: a first
+		 * run of the tests that set variables, unchecked */
 		cmocka_unit_test_setup_teardown(test_precedence, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_equals_form_and_advertise,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_media_options, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_values, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_missing_value_and_help,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_env_and_file, setup,
 						teardown),
+		leak_test_setup_teardown(test_defaults, setup,
+						teardown),
+		leak_test_setup_teardown(test_precedence, setup,
+						teardown),
+		leak_test_setup_teardown(test_equals_form_and_advertise,
+						setup, teardown),
+		leak_test_setup_teardown(test_media_options, setup,
+						teardown),
+		leak_test_setup_teardown(test_bad_values, setup,
+						teardown),
+		leak_test_setup_teardown(test_missing_value_and_help,
+						setup, teardown),
+		leak_test_setup_teardown(test_bad_env_and_file, setup,
+						teardown),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	log_set_level(LOG_ERROR);
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);

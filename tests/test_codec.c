@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/codec.h"
+#include "leak.h"
 
 enum {
 	FRAME = 960,      /* 20 ms at 48 kHz */
@@ -113,13 +114,16 @@ static void test_toc_cases(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tone_is_voice),
-		cmocka_unit_test(test_silence_is_not_voice),
-		cmocka_unit_test(test_toc_cases),
+		leak_test(test_tone_is_voice),
+		leak_test(test_silence_is_not_voice),
+		leak_test(test_toc_cases),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

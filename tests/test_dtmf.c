@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/dtmf.h"
+#include "leak.h"
 
 
 static void test_digits(void **state)
@@ -107,14 +108,17 @@ static void test_info(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_digits),
-		cmocka_unit_test(test_rtp_event_once),
-		cmocka_unit_test(test_rtp_bad),
-		cmocka_unit_test(test_info),
+		leak_test(test_digits),
+		leak_test(test_rtp_event_once),
+		leak_test(test_rtp_bad),
+		leak_test(test_info),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests_name("dtmf", tests, NULL, NULL);
 }

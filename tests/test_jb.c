@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/jb.h"
+#include "leak.h"
 
 enum {
 	NMAX = 8192,     /* packets and frames per run */
@@ -910,10 +911,10 @@ static void test_random_input(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+#define T(t) leak_test_setup_teardown(t, setup, teardown)
 		T(test_in_order),
 		T(test_reorder),
 		T(test_duplicate),
@@ -938,6 +939,9 @@ int main(void)
 		T(test_random_input),
 #undef T
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests_name("jb", tests, NULL, NULL);
 }

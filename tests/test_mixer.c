@@ -17,6 +17,7 @@
 #include "mixer/mixer.h"
 #include "mixer/kern.h"
 #include "mixer/talk.h"
+#include "leak.h"
 
 
 enum {
@@ -553,29 +554,32 @@ static int group_setup(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_pick),
-		cmocka_unit_test(test_silent_room),
-		cmocka_unit_test(test_one_talker),
-		cmocka_unit_test(test_mix_minus),
-		cmocka_unit_test(test_saturation),
-		cmocka_unit_test(test_muted),
-		cmocka_unit_test(test_deaf),
-		cmocka_unit_test(test_no_pcm),
-		cmocka_unit_test(test_null_entries),
-		cmocka_unit_test(test_energy_gain),
-		cmocka_unit_test(test_k_limit),
-		cmocka_unit_test(test_tie),
-		cmocka_unit_test(test_hang_silence),
-		cmocka_unit_test(test_margin),
-		cmocka_unit_test(test_free_place),
+		leak_test(test_args),
+		leak_test(test_pick),
+		leak_test(test_silent_room),
+		leak_test(test_one_talker),
+		leak_test(test_mix_minus),
+		leak_test(test_saturation),
+		leak_test(test_muted),
+		leak_test(test_deaf),
+		leak_test(test_no_pcm),
+		leak_test(test_null_entries),
+		leak_test(test_energy_gain),
+		leak_test(test_k_limit),
+		leak_test(test_tie),
+		leak_test(test_hang_silence),
+		leak_test(test_margin),
+		leak_test(test_free_place),
 	};
 	char name[64];
 	size_t i;
 	int fails = 0;
+
+	(void)argc;
+	leak_init(argv);
 
 	for (i = 0; (level = mix_kern_level(i)); i++) {
 		snprintf(name, sizeof(name), "mixer_%s", level->name);

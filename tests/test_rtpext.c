@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/rtpext.h"
+#include "leak.h"
 
 
 static void test_found(void **state)
@@ -52,12 +53,15 @@ static void test_absent_and_bad(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_found),
-		cmocka_unit_test(test_absent_and_bad),
+		leak_test(test_found),
+		leak_test(test_absent_and_bad),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests_name("rtpext", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <re.h>
 #include "server/codec.h"
 #include "server/sdpneg.h"
+#include "leak.h"
 
 struct fixture {
 	struct sdpneg *neg;
@@ -360,40 +361,47 @@ static void test_offer_without_sdp(void **state)
 }
 
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
+		/* the first use of libre's SDP and address code leaves
+		 * one-time state behind: a first run, unchecked */
 		cmocka_unit_test_setup_teardown(test_opus_only, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_pcmu_only, setup,
+		leak_test_setup_teardown(test_opus_only, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_offer_order_wins, setup,
+		leak_test_setup_teardown(test_pcmu_only, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_no_common_codec, setup,
+		leak_test_setup_teardown(test_offer_order_wins, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_telephone_event, setup,
+		leak_test_setup_teardown(test_no_common_codec, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_video_declined, setup,
+		leak_test_setup_teardown(test_telephone_event, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_several_mlines, setup,
+		leak_test_setup_teardown(test_video_declined, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_hold_and_unhold, setup,
+		leak_test_setup_teardown(test_several_mlines, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_codec_change, setup,
+		leak_test_setup_teardown(test_hold_and_unhold, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ptime_falls_back,
+		leak_test_setup_teardown(test_codec_change, setup,
+						teardown),
+		leak_test_setup_teardown(test_bad_ptime_falls_back,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audio_level_extension,
+		leak_test_setup_teardown(test_audio_level_extension,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(
+		leak_test_setup_teardown(
 			test_refused_reoffer_keeps_session, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_srtp_profile_refused,
+		leak_test_setup_teardown(test_srtp_profile_refused,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_garbage, setup,
+		leak_test_setup_teardown(test_garbage, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_offer_without_sdp, setup,
+		leak_test_setup_teardown(test_offer_without_sdp, setup,
 						teardown),
 	};
+
+	(void)argc;
+	leak_init(argv);
 
 	return cmocka_run_group_tests_name("sdpneg", tests, NULL, NULL);
 }
