@@ -162,14 +162,17 @@ int room_alloc(struct room **roomp, const char *name,
 	if (err)
 		goto out;
 
+	/* set before the worker can tick it: its handlers read it there */
+	room->wk = wk;
 	room->job.tickh = tick_handler;
 	room->job.skiph = skip_handler;
 	room->job.arg = room;
 	err = worker_attach(wk, &room->job);
-	if (err)
+	if (err) {
+		room->wk = NULL;
 		goto out;
+	}
 
-	room->wk = wk;
 	worker_load(wk, 1);
 
  out:

@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* the sanitizer runtime's (sanitizer/allocator_interface.h, which gcc
+ * does not install) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 struct leak_wrap {

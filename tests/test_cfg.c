@@ -18,7 +18,7 @@ static char err[256];
 static char path[64];
 
 
-static int setup(void **state)
+static void env_clear(void)
 {
 	static const char *vars[] = {
 		"CHORUS_SIP", "CHORUS_HTTP", "CHORUS_RTP_PORTS",
@@ -28,6 +28,17 @@ static int setup(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
 		unsetenv(vars[i]);
 
+	/* setenv() sizes the environment array to the variables there are
+	 * when it adds one: one more, then none, leaves it the same size
+	 * after every test, for the leak check */
+	setenv("CHORUS_TEST_PAD", "1", 1);
+	unsetenv("CHORUS_TEST_PAD");
+}
+
+
+static int setup(void **state)
+{
+	env_clear();
 	err[0] = '\0';
 	return 0;
 }
@@ -38,6 +49,7 @@ static int teardown(void **state)
 	if (path[0])
 		unlink(path);
 	path[0] = '\0';
+	env_clear();
 
 	return 0;
 }

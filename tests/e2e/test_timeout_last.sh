@@ -2,10 +2,10 @@
 # test_timeout_last: the last caller of an auto-created room times out.
 #  With auto_create yes and rtp_timeout 2, a caller that sends no RTP into
 #  an unknown room gets a BYE after the timeout; the room goes with it,
-#  and chorusd lives on (the timeout used to free the room while the
-#  sweep still walked it: a use-after-free that ASan aborts on). Two such
-#  rooms time out in the same sweep, and a third room with a caller that
-#  sends RTP is left alone.
+#  and chorusd lives on (a once-a-second sweep over all rooms used to free
+#  the room while it still walked it: a use-after-free that ASan aborted
+#  on). Two such rooms time out within a few ms of each other, and a third
+#  room with a caller that sends RTP is left alone.
 
 . "$(dirname "$0")/lib.sh"
 need_netns
