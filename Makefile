@@ -49,7 +49,8 @@ $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o
 # Unit tests: one cmocka binary per tests/test_<module>.c. The room, its
 # tick and the manager are tested with fake participants and legs
 # (tests/fake/) in place of the real ones, and only what they need.
-FAKE_TESTS := tests/test_room.c tests/test_room_tick.c tests/test_rooms.c
+FAKE_TESTS := tests/test_room.c tests/test_room_tick.c tests/test_rooms.c \
+	tests/test_sipd.c
 UNIT_SRCS := $(filter-out tests/test_mixer%.c $(FAKE_TESTS),\
 	$(wildcard tests/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/%)
@@ -67,6 +68,8 @@ FAKE_BINS  := $(FAKE_TESTS:tests/%.c=$(BUILD)/%)
 $(BUILD)/test_room_tick: $(TICK_OBJS)
 $(BUILD)/test_room: $(ROOM_OBJS)
 $(BUILD)/test_rooms: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o
+$(BUILD)/test_sipd: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o \
+	$(BUILD)/obj/server/sipd.o $(BUILD)/obj/server/sipcheck.o
 $(FAKE_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(FAKE_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lcmocka \

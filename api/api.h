@@ -2,6 +2,9 @@
  * @file api.h  REST control API over HTTP
  */
 
+#ifndef CHORUS_API_H
+#define CHORUS_API_H
+
 struct api;
 struct config;
 struct rooms;
@@ -105,7 +108,6 @@ void api_room_patch(struct api_req *req);
 void api_room_delete(struct api_req *req);
 struct room *api_room_or_404(struct api_req *req);
 
-
 /* api/part_routes.c */
 void api_parts_list(struct api_req *req);
 void api_parts_post(struct api_req *req);
@@ -126,3 +128,5 @@ void api_healthz(struct api_req *req);
 void api_readyz(struct api_req *req);
 void api_metrics(struct api_req *req);
 void api_openapi(struct api_req *req);
+
+#endif

@@ -2,6 +2,9 @@
  * @file cfg.h  Configuration: defaults < file < environment < flags
  */
 
+#ifndef CHORUS_CFG_H
+#define CHORUS_CFG_H
+
 enum {
 	CFG_PATH_MAX = 256,
 };
@@ -37,3 +40,5 @@ enum cfg_result {
 enum cfg_result cfg_load(struct config *cfg, int argc, char *const argv[],
 			 char *err, size_t errsz);
 void cfg_usage(FILE *f);
+
+#endif

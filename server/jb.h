@@ -27,6 +27,9 @@
  * longer playout delay; JB_WAIT with no audio left means silence.
  */
 
+#ifndef CHORUS_JB_H
+#define CHORUS_JB_H
+
 enum {
 	JB_PKT_MAX = 1500,   /* largest payload copied [bytes] */
 	JB_MIN_MS  = 20,     /* default smallest target delay [ms] */
@@ -107,3 +110,5 @@ void jb_played(struct jb *jb, uint32_t dur);
 void jb_flush(struct jb *jb);
 int  jb_set_clock(struct jb *jb, uint32_t clock);
 void jb_stats(const struct jb *jb, struct jb_stats *st);
+
+#endif

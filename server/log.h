@@ -2,6 +2,9 @@
  * @file log.h  One-line, levelled logging to stderr
  */
 
+#ifndef CHORUS_LOG_H
+#define CHORUS_LOG_H
+
 enum log_level {
 	LOG_DEBUG = 0,
 	LOG_INFO,
@@ -17,3 +20,5 @@ void log_msg(enum log_level level, const char *fmt, ...);
 #define log_info(...)  log_msg(LOG_INFO,  __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN,  __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+#endif

@@ -2,5 +2,12 @@
  * @file store.h  Persistent rooms: saved atomically, restored at start-up
  */
 
+#ifndef CHORUS_STORE_H
+#define CHORUS_STORE_H
+
+struct rooms;
+
 int store_save(const struct rooms *mgr, const char *dir);
 int store_load(struct rooms *mgr, const char *dir);
+
+#endif
