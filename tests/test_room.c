@@ -206,6 +206,13 @@ static void test_ticks_on_worker(void **state)
 	tmr_cancel(&tmr);
 
 	assert_int_equal(EV_PART_TALKING, f->ev[f->nev - 1]);
+
+	/* the news is sent from within a tick, its counters after it:
+	 * a few ticks more */
+	tmr_start(&tmr, 100, timeout_h, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&tmr);
+
 	room_stats(f->room, &st);
 	assert_true(st.ticks > 0);
 	assert_int_equal(1, st.talkers);
