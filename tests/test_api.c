@@ -249,6 +249,7 @@ static void test_errno_to_status(void **state)
 	} map[] = {
 		{0, 200, "ok"},
 		{EINVAL, 400, "invalid_field"},
+		{EPROTO, 400, "invalid_field"},
 		{EBADMSG, 400, "invalid_json"},
 		{ERANGE, 400, "invalid_json"},
 		{EACCES, 401, "unauthorized"},
@@ -261,6 +262,7 @@ static void test_errno_to_status(void **state)
 		{EAGAIN, 503, "not_ready"},
 		{EIO, 503, "storage_error"},
 		{ENOMEM, 503, "unavailable"},
+		{EADDRINUSE, 503, "unavailable"},
 		{EDOM, 500, "internal"},
 	};
 

@@ -14,6 +14,7 @@
 #include "server/log.h"
 #include "server/part.h"
 #include "leak.h"
+#include "wait.h"
 
 enum {
 	EVS_MAX = 16,
@@ -40,9 +41,6 @@ struct fixture {
 	enum room_event ev[EVS_MAX];
 	char reason[EVS_MAX][32];
 	size_t nev;
-	struct tmr tmr;
-	uint64_t deadline;
-	bool (*cond)(const struct fixture *f);
 };
 
 static const char sdp_fmt[] =
@@ -195,7 +193,6 @@ static int setup(void **state)
 	f->legprm.jitter_max_ms = 200;
 	f->legprm.opus_complexity = 5;
 	sa_set_str(&f->adv, "127.0.0.1", 0);
-	tmr_init(&f->tmr);
 
 	*state = f;
 	return 0;
@@ -206,7 +203,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	tmr_cancel(&f->tmr);
 	part_hangup(f->p, "test over");
 	f->call = mem_deref(f->call);
 	side_free(&f->uac);
@@ -218,32 +214,16 @@ static int teardown(void **state)
 }
 
 
-static void poll_h(void *arg)
-{
-	struct fixture *f = arg;
-
-	if (f->cond(f) || tmr_jiffies() > f->deadline)
-		re_cancel();
-	else
-		tmr_start(&f->tmr, 5, poll_h, f);
-}
-
-
 /* Run the loop until cond holds, at most WAIT_MS */
-static bool wait_for(struct fixture *f, bool (*cond)(const struct fixture *))
+static bool wait_for(struct fixture *f, wait_cond_h *cond)
 {
-	f->cond = cond;
-	f->deadline = tmr_jiffies() + WAIT_MS;
-	tmr_start(&f->tmr, 0, poll_h, f);
-	(void)re_main(NULL);
-	tmr_cancel(&f->tmr);
-
-	return cond(f);
+	return wait_until(cond, f, WAIT_MS);
 }
 
 
-static bool joined(const struct fixture *f)
+static bool joined(const void *arg)
 {
+	const struct fixture *f = arg;
 	struct part_info pi;
 
 	if (!f->p)
@@ -254,20 +234,23 @@ static bool joined(const struct fixture *f)
 }
 
 
-static bool left(const struct fixture *f)
+static bool left(const void *arg)
 {
+	const struct fixture *f = arg;
 	return f->nev && f->ev[f->nev - 1] == EV_PART_LEFT;
 }
 
 
-static bool call_closed(const struct fixture *f)
+static bool call_closed(const void *arg)
 {
+	const struct fixture *f = arg;
 	return f->call_closed;
 }
 
 
-static bool refused(const struct fixture *f)
+static bool refused(const void *arg)
 {
+	const struct fixture *f = arg;
 	return f->accept_err && f->call_closed;
 }
 
@@ -382,8 +365,9 @@ static void test_controls_and_news(void **state)
 }
 
 
-static bool held(const struct fixture *f)
+static bool held(const void *arg)
 {
+	const struct fixture *f = arg;
 	struct part_info pi;
 
 	part_info(f->p, &pi);
@@ -391,8 +375,9 @@ static bool held(const struct fixture *f)
 }
 
 
-static bool not_held(const struct fixture *f)
+static bool not_held(const void *arg)
 {
+	const struct fixture *f = arg;
 	return !held(f);
 }
 

@@ -16,6 +16,7 @@
 #include "server/sipd.h"
 #include "fake/fake.h"
 #include "leak.h"
+#include "wait.h"
 
 enum {
 	WAIT_MS = 3000,
@@ -30,9 +31,6 @@ struct fixture {
 	struct sipsess_sock *sock;
 	struct sipsess *call;
 	uint16_t scode;              /* the final response it got */
-	struct tmr tmr;
-	uint64_t deadline;
-	bool (*cond)(const struct fixture *f);
 	const char *room;            /* for in_room()             */
 };
 
@@ -72,7 +70,6 @@ static int setup(void **state)
 	    sipsess_listen(&f->sock, f->sip, 32, conn_h, f))
 		return -1;
 
-	tmr_init(&f->tmr);
 	*state = f;
 	return 0;
 }
@@ -82,7 +79,6 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	tmr_cancel(&f->tmr);
 	f->call = mem_deref(f->call);
 	f->sock = mem_deref(f->sock);
 	sip_close(f->sip, true);
@@ -97,26 +93,10 @@ static int teardown(void **state)
 }
 
 
-static void poll_h(void *arg)
+/* Run the loop until cond holds, at most WAIT_MS */
+static bool wait_for(struct fixture *f, wait_cond_h *cond)
 {
-	struct fixture *f = arg;
-
-	if (f->cond(f) || tmr_jiffies() > f->deadline)
-		re_cancel();
-	else
-		tmr_start(&f->tmr, 5, poll_h, f);
-}
-
-
-static bool wait_for(struct fixture *f, bool (*cond)(const struct fixture *))
-{
-	f->cond = cond;
-	f->deadline = tmr_jiffies() + WAIT_MS;
-	tmr_start(&f->tmr, 0, poll_h, f);
-	(void)re_main(NULL);
-	tmr_cancel(&f->tmr);
-
-	return cond(f);
+	return wait_until(cond, f, WAIT_MS);
 }
 
 
@@ -177,14 +157,16 @@ static void invite(struct fixture *f, const char *user)
 }
 
 
-static bool answered(const struct fixture *f)
+static bool answered(const void *arg)
 {
+	const struct fixture *f = arg;
 	return f->scode != 0;
 }
 
 
-static bool in_room(const struct fixture *f)
+static bool in_room(const void *arg)
 {
+	const struct fixture *f = arg;
 	const struct room *room = rooms_find(f->mgr, f->room);
 
 	return room && room_part_count(room) > 0;
