@@ -237,6 +237,7 @@ static bool joined(const void *arg)
 static bool left(const void *arg)
 {
 	const struct fixture *f = arg;
+
 	return f->nev && f->ev[f->nev - 1] == EV_PART_LEFT;
 }
 
@@ -244,6 +245,7 @@ static bool left(const void *arg)
 static bool call_closed(const void *arg)
 {
 	const struct fixture *f = arg;
+
 	return f->call_closed;
 }
 
@@ -251,6 +253,7 @@ static bool call_closed(const void *arg)
 static bool refused(const void *arg)
 {
 	const struct fixture *f = arg;
+
 	return f->accept_err && f->call_closed;
 }
 
@@ -377,8 +380,7 @@ static bool held(const void *arg)
 
 static bool not_held(const void *arg)
 {
-	const struct fixture *f = arg;
-	return !held(f);
+	return !held(arg);
 }
 
 

@@ -160,6 +160,7 @@ static void invite(struct fixture *f, const char *user)
 static bool answered(const void *arg)
 {
 	const struct fixture *f = arg;
+
 	return f->scode != 0;
 }
 
