@@ -614,8 +614,8 @@ static void fill_fifo(struct leg *leg, bool talking)
 }
 
 
-/* RTP and RTCP stopped: told once. A leg that said it sends nothing (on
- * hold, RFC 3264 8.4) is exempt. */
+/* RTP and RTCP stopped: told once, within 100 ms. A leg that said it
+ * sends nothing (on hold, RFC 3264 8.4) is exempt. */
 static void check_timeout(struct leg *leg)
 {
 	struct leg_event ev = {LEG_TIMEOUT, 0};
@@ -644,10 +644,13 @@ const int16_t *leg_pull(struct leg *leg, bool talking)
 {
 	size_t n;
 
-	if (++leg->pulls >= SNAP_PULLS)
+	/* every 100 ms: the statistics for the main thread, and the RTP
+	 * timeout (seconds; no need to read the clock on every tick) */
+	if (++leg->pulls >= SNAP_PULLS) {
 		leg_publish(leg);
+		check_timeout(leg);
+	}
 
-	check_timeout(leg);
 	leg->pass_len = 0;
 
 	if (!leg->dec || !leg->media.recv)
