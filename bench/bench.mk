@@ -16,4 +16,10 @@ chorus-load: $(BUILD)/chorus-load
 bench-capacity: $(BUILD)/chorusd $(BUILD)/chorus-load
 	bench/capacity.sh --build $(BUILD) $(CAPACITY_ARGS)
 
-.PHONY: chorus-load bench-capacity
+# Two chorusd binaries side by side at one load, interleaved runs:
+#   make bench-ab A=old/chorusd B=build/chorusd AB="1room 1000" [REPS=7]
+bench-ab: $(BUILD)/chorus-load
+	bench/ab.sh --reps $(or $(REPS),7) --load $(BUILD)/chorus-load \
+		$(AB) $(A) $(B)
+
+.PHONY: chorus-load bench-capacity bench-ab
