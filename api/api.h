@@ -5,6 +5,8 @@
 #ifndef CHORUS_API_H
 #define CHORUS_API_H
 
+#include <re.h>
+
 struct api;
 struct config;
 struct rooms;

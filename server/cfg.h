@@ -5,6 +5,8 @@
 #ifndef CHORUS_CFG_H
 #define CHORUS_CFG_H
 
+#include <re.h>
+
 enum {
 	CFG_PATH_MAX = 256,
 };

@@ -9,6 +9,10 @@
 #ifndef CHORUS_CODEC_H
 #define CHORUS_CODEC_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 enum codec_id {
 	CODEC_OPUS = 0,
 	CODEC_G722,

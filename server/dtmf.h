@@ -5,6 +5,8 @@
 #ifndef CHORUS_DTMF_H
 #define CHORUS_DTMF_H
 
+#include <re.h>
+
 struct dtmf_rx {
 	uint32_t ts;        /* RTP timestamp of the last event seen */
 	bool seen;          /* ts is valid                          */

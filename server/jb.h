@@ -30,6 +30,8 @@
 #ifndef CHORUS_JB_H
 #define CHORUS_JB_H
 
+#include <re.h>
+
 enum {
 	JB_PKT_MAX = 1500,   /* largest payload copied [bytes] */
 	JB_MIN_MS  = 20,     /* default smallest target delay [ms] */

@@ -13,6 +13,7 @@
 #ifndef CHORUS_LEG_H
 #define CHORUS_LEG_H
 
+#include <re.h>
 #include "codec.h"
 #include "sdpneg.h"
 

@@ -5,6 +5,10 @@
 #ifndef CHORUS_LOG_H
 #define CHORUS_LOG_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 enum log_level {
 	LOG_DEBUG = 0,
 	LOG_INFO,

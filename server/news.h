@@ -5,6 +5,10 @@
 #ifndef CHORUS_NEWS_H
 #define CHORUS_NEWS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 enum {
 	ROOM_NAME_MAX = 64,          /* [chars] */
 };

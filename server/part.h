@@ -9,6 +9,7 @@
 #ifndef CHORUS_PART_H
 #define CHORUS_PART_H
 
+#include <re.h>
 #include "leg.h"
 #include "news.h"
 

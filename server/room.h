@@ -10,6 +10,7 @@
 #ifndef CHORUS_ROOM_H
 #define CHORUS_ROOM_H
 
+#include <re.h>
 #include "leg.h"
 #include "news.h"
 

@@ -6,6 +6,7 @@
 #ifndef CHORUS_ROOM_TICK_H
 #define CHORUS_ROOM_TICK_H
 
+#include <re.h>
 #include "../mixer/mixer.h"
 
 struct leg;

@@ -9,6 +9,7 @@
 #ifndef CHORUS_ROOMS_H
 #define CHORUS_ROOMS_H
 
+#include <re.h>
 #include "room.h"
 
 struct config;

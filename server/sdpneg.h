@@ -5,6 +5,8 @@
 #ifndef CHORUS_SDPNEG_H
 #define CHORUS_SDPNEG_H
 
+#include <re.h>
+
 struct sdpneg;
 
 struct sdpneg_result {

@@ -5,6 +5,8 @@
 #ifndef CHORUS_SIPCHECK_H
 #define CHORUS_SIPCHECK_H
 
+#include <re.h>
+
 struct sipcheck {
 	uint16_t scode;            /* final response to send            */
 	const char *reason;        /* its reason phrase                 */

@@ -5,6 +5,8 @@
 #ifndef CHORUS_SIPD_H
 #define CHORUS_SIPD_H
 
+#include <re.h>
+
 struct sipd;
 struct config;
 struct rooms;

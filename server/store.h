@@ -5,6 +5,8 @@
 #ifndef CHORUS_STORE_H
 #define CHORUS_STORE_H
 
+#include <re.h>
+
 struct rooms;
 
 int store_save(const struct rooms *mgr, const char *dir);

@@ -5,6 +5,10 @@
 #ifndef CHORUS_TICK_H
 #define CHORUS_TICK_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 struct tick;
 
 typedef void (tick_h)(uint64_t missed, void *arg);

@@ -14,6 +14,10 @@
 #ifndef CHORUS_VFWD_H
 #define CHORUS_VFWD_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 /* A video RTP packet as the forwarder sees it */
 struct vfwd_pkt {
 	uint64_t src;                /* who sent it (participant id)      */

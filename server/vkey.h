@@ -10,6 +10,10 @@
 #ifndef CHORUS_VKEY_H
 #define CHORUS_VKEY_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 enum vcodec {
 	VCODEC_VP8 = 0,              /* RFC 7741 */
 	VCODEC_H264,                 /* RFC 6184, packetization-mode 0/1 */

@@ -10,6 +10,10 @@
 #ifndef CHORUS_VSEL_H
 #define CHORUS_VSEL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 struct vsel_prm {
 	uint32_t hold_ms;            /* a source keeps the floor this long
 				      * at least                         */

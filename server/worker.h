@@ -9,6 +9,8 @@
 #ifndef CHORUS_WORKER_H
 #define CHORUS_WORKER_H
 
+#include <re.h>
+
 struct worker;
 struct workers;
 
