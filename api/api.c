@@ -66,6 +66,8 @@ uint16_t api_status(int err, const char **code, const char **reason)
 		{0,          200, "ok",                 "OK"},
 		{EINVAL,     400, "invalid_field",      "Bad Request"},
 		{EPROTO,     400, "invalid_field",      "Bad Request"},
+		{EPROTONOSUPPORT, 400, "invalid_field", "Bad Request"},
+		{EAFNOSUPPORT, 400, "invalid_field",    "Bad Request"},
 		{EBADMSG,    400, "invalid_json",       "Bad Request"},
 		{ERANGE,     400, "invalid_json",       "Bad Request"},
 		{EACCES,     401, "unauthorized",       "Unauthorized"},

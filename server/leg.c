@@ -56,7 +56,8 @@ struct leg {
 	bool rx_silent;               /* last frame in was silence: a gap
 				       * after it is not concealed        */
 	bool marker;                  /* set M on the next packet         */
-	bool timed_out;               /* LEG_TIMEOUT posted               */
+	uint64_t timeout_told;        /* LEG_TIMEOUT last told [ms]; 0:
+				       * media flows                      */
 	uint8_t voiceless;            /* voiceless packets skipped in a row*/
 	const uint8_t *pass;          /* this tick's packet (in passq), if
 				       * it alone made the frame          */
@@ -216,6 +217,9 @@ static void rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 				 "sending there", (unsigned long long)leg->owner,
 				 src, &leg->media.raddr);
 			leg->media.raddr = *src;
+
+			/* the API shows where we send at once */
+			leg_publish(leg);
 		}
 	}
 
@@ -411,7 +415,7 @@ static int start_w(void *arg)
 	leg->media = *res;
 	leg->latched = false;
 	leg->last_rx = tmr_jiffies();
-	leg->timed_out = false;
+	leg->timeout_told = 0;
 
 	rtcp_set_srate(leg->rtp, c->clock, c->clock);
 	rtcp_start(leg->rtp, "chorus", &leg->media.raddr_rtcp);
@@ -614,18 +618,24 @@ static void fill_fifo(struct leg *leg, bool talking)
 }
 
 
-/* RTP and RTCP stopped: told once, within 100 ms. A leg that said it
- * sends nothing (on hold, RFC 3264 8.4) is exempt. */
+/* RTP and RTCP stopped: told within 100 ms, and again each timeout
+ * period while it lasts (news that did not get through is sent again).
+ * A leg that said it sends nothing (on hold, RFC 3264 8.4) is exempt. */
 static void check_timeout(struct leg *leg)
 {
 	struct leg_event ev = {LEG_TIMEOUT, 0};
 	uint64_t limit = (uint64_t)leg->prm.timeout_s * 1000;
+	uint64_t now = tmr_jiffies();
 
-	if (!limit || leg->timed_out || !leg->media.recv ||
-	    tmr_jiffies() <= leg->last_rx + limit)
+	if (!limit || !leg->media.recv || now <= leg->last_rx + limit) {
+		leg->timeout_told = 0;
+		return;
+	}
+
+	if (leg->timeout_told && now < leg->timeout_told + limit)
 		return;
 
-	leg->timed_out = true;
+	leg->timeout_told = now;
 	if (leg->eh)
 		leg->eh(&ev, leg->arg);
 }

@@ -4,7 +4,9 @@
  *
  * A leg is made and freed on the main thread (its socket is made and
  * closed on its media thread through worker_call) and runs on that media
- * thread: the room's tick pulls its frames and sends through it. It
+ * thread: the room's tick pulls its frames and sends through it. The
+ * statistics snapshot and the RTP timeout are taken in leg_pull(): a leg
+ * nobody pulls publishes nothing and never times out. It
  * reports what it sees through the handler given at allocation, on the
  * media thread, as plain data. The main thread reads its statistics as a
  * snapshot the media thread publishes.

@@ -285,17 +285,17 @@ static int member_join(struct room *room, struct member *m, bool inbound)
 {
 	int err = member_add(room, m);
 
+	/* an inbound caller has its 200 OK: it joined, whatever follows */
+	if (inbound && room->eh)
+		room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
+
 	if (err) {
 		log_warn("room %s: participant %llu cannot be mixed: %m",
 			 room->name, (unsigned long long)part_id(m->p), err);
 		part_hangup(m->p, "server error");
-		return err;
 	}
 
-	if (inbound && room->eh)
-		room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
-
-	return 0;
+	return err;
 }
 
 

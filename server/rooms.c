@@ -20,7 +20,6 @@ struct entry {
 	struct room *room;         /* owned                              */
 	bool auto_created;         /* made by an INVITE: goes when the
 				    * last participant leaves            */
-	bool closing;              /* being deleted                      */
 };
 
 struct rooms {
@@ -233,10 +232,10 @@ static int room_make(struct rooms *mgr, const char *name,
 }
 
 
-/* Hang up everyone in the room, then let go of it */
+/* Hang up everyone in the room, then let go of it. Off the list first:
+ * each departure asks rooms_end_if_idle(), which then finds no entry. */
 static void entry_close(struct entry *e, const char *reason)
 {
-	e->closing = true;
 	list_unlink(&e->le);
 	room_close(e->room, reason);
 	mem_deref(e->room);
@@ -414,8 +413,8 @@ bool rooms_end_if_idle(struct rooms *mgr, struct room *room)
 {
 	const struct entry *e = room ? entry_of(mgr, room) : NULL;
 
-	if (!e || !e->auto_created || e->closing ||
-	    room_prm(room)->persistent || room_part_count(room))
+	if (!e || !e->auto_created || room_prm(room)->persistent ||
+	    room_part_count(room))
 		return false;
 
 	return rooms_delete(mgr, room_name(room)) == 0;

@@ -43,6 +43,7 @@ struct worker {
 	struct worker_tick_stats st;
 	uint32_t load;                /* main thread only                */
 	bool ready;                   /* started (under ws->sync)        */
+	bool dead;                    /* its loop ended (atomic)         */
 	int err;                      /* start-up result                 */
 };
 
@@ -198,6 +199,9 @@ static void *worker_main(void *arg)
 		err = re_main(NULL);
 	if (err)
 		log_error("media worker %u: %m", w->idx, err);
+
+	/* nobody takes calls from here on: worker_call() says so */
+	__atomic_store_n(&w->dead, true, __ATOMIC_SEQ_CST);
 
 	w->tick = mem_deref(w->tick);
 	w->mq = mem_deref(w->mq);
@@ -426,7 +430,8 @@ void workers_tick_stats(const struct workers *ws,
  * Run fn(arg) on the worker's thread, between two of its handlers, and
  * wait for it (main thread only). Without a worker, fn runs here.
  *
- * @return what fn returned, or errno if it could not be sent
+ * @return what fn returned, or errno if it could not be sent (EPIPE:
+ *         the worker's loop has ended)
  */
 int worker_call(struct worker *w, worker_fn *fn, void *arg)
 {
@@ -435,6 +440,9 @@ int worker_call(struct worker *w, worker_fn *fn, void *arg)
 
 	if (!w)
 		return fn(arg);
+
+	if (__atomic_load_n(&w->dead, __ATOMIC_SEQ_CST))
+		return EPIPE;
 
 	err = mqueue_push(w->mq, MSG_CALL, &c);
 	if (err)

@@ -250,6 +250,7 @@ static void test_errno_to_status(void **state)
 		{0, 200, "ok"},
 		{EINVAL, 400, "invalid_field"},
 		{EPROTO, 400, "invalid_field"},
+		{EPROTONOSUPPORT, 400, "invalid_field"},
 		{EBADMSG, 400, "invalid_json"},
 		{ERANGE, 400, "invalid_json"},
 		{EACCES, 401, "unauthorized"},

@@ -310,8 +310,9 @@ static void test_dtmf(void **state)
 }
 
 
-/* No RTP or RTCP for the timeout: told once. Not while the peer says it
- * sends nothing (inactive, RFC 3264 8.4); controls reach the tick */
+/* No RTP or RTCP for the timeout: told, and told again a timeout later.
+ * Not while the peer says it sends nothing (inactive, RFC 3264 8.4);
+ * controls reach the tick */
 static void test_timeout_and_hold(void **state)
 {
 	struct fixture *f = *state;
@@ -321,6 +322,11 @@ static void test_timeout_and_hold(void **state)
 	run_ticks(f, 70, 0);
 	assert_int_equal(1, f->nev);
 	assert_int_equal(LEG_TIMEOUT, f->ev[0].type);
+
+	/* told again a timeout later, should the news have been lost */
+	run_ticks(f, 60, 0);
+	assert_int_equal(2, f->nev);
+	assert_int_equal(LEG_TIMEOUT, f->ev[1].type);
 
 	f->nev = 0;
 	f->res.recv = false;
