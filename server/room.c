@@ -44,20 +44,10 @@ struct room {
 };
 
 
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-
 /* worker_tick_h: one tick, then its counters for the main thread */
 static bool tick_handler(void *arg, uint32_t *work)
 {
 	struct room *room = arg;
-	uint64_t t0 = clock_ns();
 	struct rtick_stats st;
 
 	if (!rtick_run(room->rt))
@@ -70,8 +60,6 @@ static bool tick_handler(void *arg, uint32_t *work)
 	__atomic_store_n(&room->pub.encodes, st.encodes, __ATOMIC_RELAXED);
 	__atomic_store_n(&room->pub.talkers, st.talkers, __ATOMIC_RELAXED);
 	__atomic_store_n(&room->pub.forwards, st.forwards, __ATOMIC_RELAXED);
-	__atomic_store_n(&room->pub.tick_ns, clock_ns() - t0,
-			 __ATOMIC_RELAXED);
 
 	return true;
 }
@@ -500,5 +488,6 @@ void room_stats(const struct room *room, struct room_stats *st)
 	st->talkers = __atomic_load_n(&room->pub.talkers, __ATOMIC_RELAXED);
 	st->forwards = __atomic_load_n(&room->pub.forwards,
 				       __ATOMIC_RELAXED);
-	st->tick_ns = __atomic_load_n(&room->pub.tick_ns, __ATOMIC_RELAXED);
+	/* the worker times the tick, for its histogram too */
+	st->tick_ns = __atomic_load_n(&room->job.last_ns, __ATOMIC_RELAXED);
 }

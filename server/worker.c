@@ -103,6 +103,7 @@ static void run_jobs(struct worker *w, struct worker_tick_stats *st)
 			continue;
 
 		ns = clock_ns() - t0;
+		__atomic_store_n(&job->last_ns, ns, __ATOMIC_RELAXED);
 		while (b < WORKER_TICK_BUCKETS - 1 &&
 		       ns > worker_tick_le_ns[b])
 			b++;

@@ -46,6 +46,8 @@ struct worker_job {
 	worker_tick_h *tickh;
 	worker_skip_h *skiph;
 	void *arg;
+	uint64_t last_ns;                    /* its last tick's duration
+					      * [ns], stored atomically    */
 };
 
 typedef int (worker_fn)(void *arg);
