@@ -50,7 +50,7 @@ $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o
 # tick and the manager are tested with fake participants and legs
 # (tests/fake/) in place of the real ones, and only what they need.
 FAKE_TESTS := tests/test_room.c tests/test_room_tick.c tests/test_rooms.c \
-	tests/test_sipd.c
+	tests/test_sipd.c tests/test_room_video.c
 UNIT_SRCS := $(filter-out tests/test_mixer%.c $(FAKE_TESTS),\
 	$(wildcard tests/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/%)
@@ -59,13 +59,17 @@ $(UNIT_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS) $(MIXER_OBJS)
 	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread -lm
 
 CODEC_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard server/codec*.c))
-FAKE_OBJS  := $(BUILD)/obj/tests/fake/leg.o $(BUILD)/obj/tests/fake/part.o
+FAKE_OBJS  := $(BUILD)/obj/tests/fake/leg.o $(BUILD)/obj/tests/fake/part.o \
+	$(BUILD)/obj/tests/fake/vleg.o
 TICK_OBJS  := $(BUILD)/obj/server/room_tick.o $(CODEC_OBJS) \
 	$(BUILD)/obj/server/log.o $(MIXER_OBJS)
+VIDEO_OBJS := $(BUILD)/obj/server/room_video.o $(BUILD)/obj/server/vfwd.o \
+	$(BUILD)/obj/server/vsel.o $(BUILD)/obj/server/vkey.o
 ROOM_OBJS  := $(BUILD)/obj/server/room.o $(BUILD)/obj/server/worker.o \
-	$(BUILD)/obj/server/tick.o $(TICK_OBJS)
+	$(BUILD)/obj/server/tick.o $(TICK_OBJS) $(VIDEO_OBJS)
 FAKE_BINS  := $(FAKE_TESTS:tests/%.c=$(BUILD)/%)
 $(BUILD)/test_room_tick: $(TICK_OBJS)
+$(BUILD)/test_room_video: $(VIDEO_OBJS) $(BUILD)/obj/server/log.o
 $(BUILD)/test_room: $(ROOM_OBJS)
 $(BUILD)/test_rooms: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o
 $(BUILD)/test_sipd: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o \

@@ -44,6 +44,9 @@ const struct api_route api_routes[] = {
 	{"GET",    "/v1/rooms/{}/participants/{}",   api_part_get,    false},
 	{"PATCH",  "/v1/rooms/{}/participants/{}",   api_part_patch,  false},
 	{"DELETE", "/v1/rooms/{}/participants/{}",   api_part_delete, false},
+	{"GET",    "/v1/rooms/{}/video_source",      api_vsource_get, false},
+	{"PUT",    "/v1/rooms/{}/video_source",      api_vsource_put, false},
+	{"DELETE", "/v1/rooms/{}/video_source",      api_vsource_delete, false},
 };
 
 const size_t api_routes_count = ARRAY_SIZE(api_routes);
@@ -78,6 +81,8 @@ uint16_t api_status(int err, const char **code, const char **reason)
 		{ENOTSUP,    415, "unsupported_media_type",
 		 "Unsupported Media Type"},
 		{EBUSY,      409, "room_full",          "Conflict"},
+		{EALREADY,   409, "conflict",           "Conflict"},
+		{ENODATA,    409, "no_video",           "Conflict"},
 		{ENOMEM,     503, "unavailable",        "Service Unavailable"},
 		{EADDRINUSE, 503, "unavailable",        "Service Unavailable"},
 		{EAGAIN,     503, "not_ready",          "Service Unavailable"},

@@ -83,6 +83,8 @@ struct field {
 	double max;
 	bool create;           /* may be given on create */
 	bool update;           /* may be given on update */
+	const char *const *choices;  /* a string: one of these, NULL-ended;
+				      * NULL: any */
 };
 
 struct field_err {
@@ -98,6 +100,8 @@ extern const struct field schema_part[];
 extern const size_t schema_part_count;
 extern const struct field schema_dial[];
 extern const size_t schema_dial_count;
+extern const struct field schema_vsource[];
+extern const size_t schema_vsource_count;
 void api_body_error(struct api_req *req, int err, const char *field);
 struct odict *api_body_fields(struct api_req *req, const struct field *t,
 			      size_t n, bool update);
@@ -109,6 +113,12 @@ void api_room_get(struct api_req *req);
 void api_room_patch(struct api_req *req);
 void api_room_delete(struct api_req *req);
 struct room *api_room_or_404(struct api_req *req);
+int  room_json(struct re_printf *pf, const struct room *room);
+
+/* api/video_routes.c */
+void api_vsource_get(struct api_req *req);
+void api_vsource_put(struct api_req *req);
+void api_vsource_delete(struct api_req *req);
 
 /* api/part_routes.c */
 void api_parts_list(struct api_req *req);

@@ -40,6 +40,7 @@ struct live {
 	uint64_t lost;
 	uint32_t encodes;     /* last tick, all rooms */
 	uint32_t parts;
+	struct rvid_stats video;
 };
 
 
@@ -53,6 +54,11 @@ static void live_sum(const struct rooms *mgr, struct live *lv)
 
 		room_stats(room, &rs);
 		lv->encodes += rs.encodes;
+		lv->video.forwarded += rs.video.forwarded;
+		lv->video.dropped += rs.video.dropped;
+		lv->video.switches += rs.video.switches;
+		lv->video.key_waits += rs.video.key_waits;
+		lv->video.key_timeouts += rs.video.key_timeouts;
 		for (struct le *pe = list_head(room_parts(room)); pe;
 		     pe = pe->next) {
 			struct part_info pi;
@@ -141,6 +147,21 @@ static int metrics_text(struct re_printf *pf, struct api_req *req)
 	err |= metric(pf, "chorus_mixer_ticks_dropped_total", "counter",
 		      "Room clock periods skipped, not mixed: a media thread "
 		      "fell behind.", ts.dropped);
+	err |= metric(pf, "chorus_video_packets_forwarded_total", "counter",
+		      "Video packets sent to receivers.",
+		      st->video_gone.forwarded + lv.video.forwarded);
+	err |= metric(pf, "chorus_video_packets_dropped_total", "counter",
+		      "Video packets from sources nobody was shown.",
+		      st->video_gone.dropped + lv.video.dropped);
+	err |= metric(pf, "chorus_video_switches_total", "counter",
+		      "Receivers switched to a new video source.",
+		      st->video_gone.switches + lv.video.switches);
+	err |= metric(pf, "chorus_video_keyframe_waits_total", "counter",
+		      "Switches that waited for a keyframe.",
+		      st->video_gone.key_waits + lv.video.key_waits);
+	err |= metric(pf, "chorus_video_keyframe_timeouts_total", "counter",
+		      "Keyframes asked for again: none came in time.",
+		      st->video_gone.key_timeouts + lv.video.key_timeouts);
 	err |= re_hprintf(pf, "# HELP chorus_api_requests_total API requests"
 			  " answered, by status.\n"
 			  "# TYPE chorus_api_requests_total counter\n");

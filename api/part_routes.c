@@ -21,6 +21,55 @@ static double loss_pct(const struct leg_stats *st)
 
 /* A participant and its statistics (as its media thread last published
  * them, at most 100 ms ago), as JSON */
+static const char *vdir(const struct sdpneg_video *v)
+{
+	return v->send ? (v->recv ? "sendrecv" : "recvonly") :
+		(v->recv ? "sendonly" : "inactive");
+}
+
+
+/* "video": what was agreed and what the forwarder did; null with the
+ * reason when the caller is in with audio only */
+static int video_json(struct re_printf *pf, const struct part_info *pi)
+{
+	const struct sdpneg_video *v = &pi->video;
+	const struct vleg_stats *st = &pi->vstats;
+
+	if (!v->on)
+		return re_hprintf(pf, "\"video\":null,\"video_refused\":%s%s%s",
+				  v->why ? "\"" : "", v->why ? v->why : "null",
+				  v->why ? "\"" : "");
+
+	return re_hprintf(pf, "\"video\":{\"codec\":\"%s\","
+			  "\"payload_type\":%u,\"direction\":\"%s\","
+			  "\"sending\":%s,\"watching\":%llu,"
+			  "\"feedback\":{\"nack\":%s,\"pli\":%s,\"fir\":%s},"
+			  "\"stats\":{\"packets_in\":%llu,\"bytes_in\":%llu,"
+			  "\"packets_out\":%llu,\"bytes_out\":%llu,"
+			  "\"packets_dropped\":%llu,\"packets_bad\":%llu,"
+			  "\"keyframes_requested\":%llu,"
+			  "\"keyframes_received\":%llu,"
+			  "\"keyframe_requests_in\":%llu,"
+			  "\"nacks_in\":%llu}},\"video_refused\":null",
+			  vcodec_name(v->codec), v->pt, vdir(v),
+			  st->sending ? "true" : "false",
+			  (unsigned long long)st->watching,
+			  v->fb_nack ? "true" : "false",
+			  v->fb_pli ? "true" : "false",
+			  v->fb_fir ? "true" : "false",
+			  (unsigned long long)st->pkts_in,
+			  (unsigned long long)st->bytes_in,
+			  (unsigned long long)st->pkts_out,
+			  (unsigned long long)st->bytes_out,
+			  (unsigned long long)st->pkts_dropped,
+			  (unsigned long long)st->pkts_bad,
+			  (unsigned long long)st->keys_asked,
+			  (unsigned long long)st->keys_in,
+			  (unsigned long long)st->fb_in,
+			  (unsigned long long)st->nacks_in);
+}
+
+
 static int part_json(struct re_printf *pf, const struct part *p)
 {
 	struct part_info pi;
@@ -60,6 +109,7 @@ static int part_json(struct re_printf *pf, const struct part *p)
 			  pi.deaf ? "true" : "false", num,
 			  pi.talking ? "true" : "false",
 			  pi.held ? "true" : "false");
+	err |= re_hprintf(pf, "%H,", video_json, &pi);
 
 	(void)snprintf(num, sizeof(num), "%.2f", loss_pct(st));
 

@@ -13,7 +13,41 @@ enum {
 };
 
 
-static int room_json(struct re_printf *pf, const struct room *room)
+/* "video": the room's settings, what it shows and forwards */
+static int video_json(struct re_printf *pf, const struct room *room)
+{
+	const struct room_prm *prm = room_prm(room);
+	uint64_t src = room_video_source(room);
+	struct room_stats st;
+	enum vcodec c;
+	bool inuse = room_video_codec(room, &c);
+	char num[24] = "null";
+
+	room_stats(room, &st);
+	if (src)
+		re_snprintf(num, sizeof(num), "%llu", (unsigned long long)src);
+
+	return re_hprintf(pf, "\"video_codec\":\"%s\",\"video_mode\":\"%s\","
+			  "\"video_hold_ms\":%u,\"video\":{\"codec\":%s%s%s,"
+			  "\"source\":%s,\"packets_forwarded\":%llu,"
+			  "\"packets_dropped\":%llu,\"switches\":%llu,"
+			  "\"keyframe_waits\":%llu,"
+			  "\"keyframe_timeouts\":%llu},",
+			  room_vcodec_name(prm->video_codec),
+			  room_video_mode_name(prm->video_mode),
+			  prm->video_hold_ms,
+			  inuse ? "\"" : "", inuse ? vcodec_name(c) : "null",
+			  inuse ? "\"" : "",
+			  num,
+			  (unsigned long long)st.video.forwarded,
+			  (unsigned long long)st.video.dropped,
+			  (unsigned long long)st.video.switches,
+			  (unsigned long long)st.video.key_waits,
+			  (unsigned long long)st.video.key_timeouts);
+}
+
+
+int room_json(struct re_printf *pf, const struct room *room)
 {
 	const struct room_prm *prm = room_prm(room);
 	uint64_t created = room_created_at(room);
@@ -23,7 +57,7 @@ static int room_json(struct re_printf *pf, const struct room *room)
 
 	return re_hprintf(pf, "{\"name\":\"%s\",\"max_participants\":%u,"
 			  "\"locked\":%s,\"persistent\":%s,"
-			  "\"talkers_max\":%u,\"sample_rate\":%u,"
+			  "\"talkers_max\":%u,\"sample_rate\":%u,%H"
 			  "\"created_at\":\"%H\",\"participant_count\":%u,"
 			  "\"stats\":{\"encodes_per_tick\":%u,"
 			  "\"forwards_per_tick\":%u,"
@@ -31,7 +65,8 @@ static int room_json(struct re_printf *pf, const struct room *room)
 			  room_name(room), prm->max_participants,
 			  prm->locked ? "true" : "false",
 			  prm->persistent ? "true" : "false",
-			  prm->talkers_max, ROOM_SRATE, json_time, &created,
+			  prm->talkers_max, ROOM_SRATE, video_json, room,
+			  json_time, &created,
 			  room_part_count(room), st.encodes, st.forwards,
 			  st.talkers, (unsigned long long)(st.tick_ns / 1000));
 }
@@ -49,6 +84,12 @@ static void prm_apply(struct room_prm *prm, const struct odict *od)
 		prm->locked = e->u.boolean;
 	if ((e = odict_lookup(od, "persistent")))
 		prm->persistent = e->u.boolean;
+	if ((e = odict_lookup(od, "video_codec")))
+		(void)room_vcodec_from_name(e->u.str, &prm->video_codec);
+	if ((e = odict_lookup(od, "video_mode")))
+		(void)room_video_mode_from_name(e->u.str, &prm->video_mode);
+	if ((e = odict_lookup(od, "video_hold_ms")))
+		prm->video_hold_ms = (uint32_t)e->u.integer;
 }
 
 
@@ -238,7 +279,10 @@ void api_room_patch(struct api_req *req)
 	prm_apply(&prm, od);
 
 	err = rooms_update(req->rooms, room, &prm);
-	if (err)
+	if (err == EALREADY)
+		api_error(req, err, "video_codec", "the room's video callers "
+			  "use another codec");
+	else if (err)
 		api_error(req, err, NULL, "cannot change the room: %m", err);
 	else
 		api_reply(req, 200, "%H", room_json, room);

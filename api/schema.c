@@ -15,28 +15,43 @@
 #include "../server/room.h"
 #include "api.h"
 
+static const char *const video_codecs[] = {"auto", "vp8", "h264", "vp9",
+					   NULL};
+static const char *const video_modes[] = {"follow_talker", "pinned", "off",
+					  NULL};
+
 const struct field schema_room[] = {
 	/* name               type       min  max             create update */
-	{"name",              FT_STRING, 1, ROOM_NAME_MAX,    true,  false},
-	{"max_participants",  FT_INT,    1, 100000,           true,  true},
-	{"talkers_max",       FT_INT,    0, 256,              true,  true},
-	{"locked",            FT_BOOL,   0, 0,                true,  true},
-	{"persistent",        FT_BOOL,   0, 0,                true,  true},
-	{"sample_rate",       FT_INT,    ROOM_SRATE, ROOM_SRATE, true, false},
+	{"name",              FT_STRING, 1, ROOM_NAME_MAX,    true, false, NULL},
+	{"max_participants",  FT_INT,    1, 100000,           true, true, NULL},
+	{"talkers_max",       FT_INT,    0, 256,              true, true, NULL},
+	{"locked",            FT_BOOL,   0, 0,                true, true, NULL},
+	{"persistent",        FT_BOOL,   0, 0,                true, true, NULL},
+	{"sample_rate",       FT_INT,    ROOM_SRATE, ROOM_SRATE, true, false, NULL},
+	{"video_codec",       FT_STRING, 1, 8,                true,  true,
+	 video_codecs},
+	{"video_mode",        FT_STRING, 1, 16,               true,  true,
+	 video_modes},
+	{"video_hold_ms",     FT_INT,    0, 60000,            true, true, NULL},
 };
 const size_t schema_room_count = ARRAY_SIZE(schema_room);
 
 const struct field schema_part[] = {
-	{"muted",             FT_BOOL,   0, 0,                false, true},
-	{"deaf",              FT_BOOL,   0, 0,                false, true},
-	{"gain_db",           FT_NUMBER, -60, 20,             false, true},
+	{"muted",             FT_BOOL,   0, 0,                false, true, NULL},
+	{"deaf",              FT_BOOL,   0, 0,                false, true, NULL},
+	{"gain_db",           FT_NUMBER, -60, 20,             false, true, NULL},
 };
 const size_t schema_part_count = ARRAY_SIZE(schema_part);
 
 const struct field schema_dial[] = {
-	{"uri",               FT_STRING, 5, 255,              true,  false},
+	{"uri",               FT_STRING, 5, 255,              true, false, NULL},
 };
 const size_t schema_dial_count = ARRAY_SIZE(schema_dial);
+
+const struct field schema_vsource[] = {
+	{"participant",       FT_INT,    1, 9007199254740991.0, true, false, NULL},
+};
+const size_t schema_vsource_count = ARRAY_SIZE(schema_vsource);
 
 
 static const struct field *find(const struct field *tbl, size_t n,
@@ -92,6 +107,40 @@ static bool range_ok(const struct odict_entry *e, const struct field *f)
 }
 
 
+static bool choice_ok(const struct odict_entry *e, const struct field *f)
+{
+	if (!f->choices)
+		return true;
+
+	for (size_t i = 0; f->choices[i]; i++) {
+		if (!strcmp(e->u.str, f->choices[i]))
+			return true;
+	}
+
+	return false;
+}
+
+
+/* "a", "b" or "c" */
+static void choices_print(char *buf, size_t sz, const char *const *cv)
+{
+	size_t n = 0, len = 0;
+
+	while (cv[n])
+		n++;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < sz; i++) {
+		int w = snprintf(buf + len, sz - len, "%s\"%s\"",
+				 !i ? "" : i + 1 == n ? " or " : ", ", cv[i]);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+
 static int fail(struct field_err *fe, const char *field, const char *fmt,
 		...)
 {
@@ -141,6 +190,13 @@ int schema_check(const struct odict *od, const struct field *tbl,
 					    "characters long", f->min, f->max);
 			return fail(fe, e->key, "must be from %g to %g",
 				    f->min, f->max);
+		}
+
+		if (!choice_ok(e, f)) {
+			char cv[96];
+
+			choices_print(cv, sizeof(cv), f->choices);
+			return fail(fe, e->key, "must be %s", cv);
 		}
 	}
 

@@ -7,7 +7,7 @@ BUILD_PKGS="make gcc libc6-dev pkg-config
 	libre-dev librem-dev libsrtp2-dev libopus-dev
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev
 	libcmocka-dev"
-TEST_PKGS="baresip baresip-core sip-tester sox curl python3 iproute2
+TEST_PKGS="baresip baresip-core baresip-ffmpeg ffmpeg sip-tester sox curl python3 iproute2
 	util-linux tcpdump procps"
 
 if [ "$(id -u)" -ne 0 ]; then

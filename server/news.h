@@ -24,6 +24,9 @@ enum room_event {
 	EV_PART_TALKING,
 	EV_PART_SILENT,
 	EV_PART_DTMF,                /* reason carries the digit */
+	EV_ROOM_VIDEO_SOURCE,        /* the room shows another source:
+				      * the participant (or none) and
+				      * the reason                   */
 	EV_COUNT
 };
 
@@ -32,6 +35,10 @@ enum media_news_type {
 	NEWS_SILENT,                 /* left it                       */
 	NEWS_DTMF,                   /* an RFC 4733 digit             */
 	NEWS_TIMEOUT,                /* its RTP and RTCP stopped      */
+	NEWS_VIDEO_SOURCE,           /* the room shows part_id (0: no
+				      * one), for a reason           */
+	NEWS_VIDEO_INFO,             /* ask part_id for a keyframe by
+				      * SIP INFO                     */
 };
 
 /* What a media thread tells the main thread about a participant: plain
@@ -41,6 +48,8 @@ struct media_news {
 	char room[ROOM_NAME_MAX + 1];
 	uint64_t part_id;
 	char digit;                  /* NEWS_DTMF                     */
+	int reason;                  /* NEWS_VIDEO_SOURCE: enum
+				      * vsel_reason                  */
 };
 
 const char *room_event_name(enum room_event ev);

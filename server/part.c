@@ -32,6 +32,8 @@ struct part {
 	struct sipsess *sess;
 	struct sdpneg *neg;
 	struct leg *leg;              /* audio                            */
+	struct vleg *vleg;            /* video                            */
+	const struct sdpneg_vwant *vw; /* what the room forwards          */
 	struct sdpneg_result media;   /* current negotiation              */
 	uint64_t joined_at;           /* [unix ms]                        */
 	bool dialout;                 /* we called them                   */
@@ -52,6 +54,7 @@ static void destructor(void *arg)
 
 	mem_deref(p->sess);
 	mem_deref(p->leg);
+	mem_deref(p->vleg);
 	mem_deref(p->neg);
 }
 
@@ -99,15 +102,37 @@ void part_hangup(struct part *p, const char *reason)
 }
 
 
-/* A negotiation takes effect: on the leg, and in what the API shows */
+static const char *dir_name(bool send, bool recv)
+{
+	return send ? (recv ? "sendrecv" : "recvonly") :
+		(recv ? "sendonly" : "inactive");
+}
+
+
+/* A negotiation takes effect: on the legs, and in what the API shows */
 static int media_apply(struct part *p, const struct sdpneg_result *res)
 {
+	const struct sdpneg_video *v = &res->video;
 	int err = leg_start(p->leg, res);
 
 	if (!err)
-		p->media = *res;
+		err = vleg_start(p->vleg, v);
+	if (err)
+		return err;
 
-	return err;
+	if (v->on)
+		log_info("participant %llu: video %s/%u %s%s%s%s",
+			 (unsigned long long)p->id, vcodec_name(v->codec),
+			 v->pt, dir_name(v->send, v->recv),
+			 v->fb_nack ? " nack" : "", v->fb_pli ? " pli" : "",
+			 v->fb_fir ? " fir" : "");
+	else if (v->why)
+		log_info("participant %llu: audio only: %s",
+			 (unsigned long long)p->id, v->why);
+
+	p->media = *res;
+
+	return 0;
 }
 
 
@@ -119,6 +144,7 @@ static int offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 	struct sdpneg_result res;
 	int err;
 
+	sdpneg_set_video(p->neg, p->vw);
 	if (!mbuf_get_left(msg->mb))
 		return sdpneg_offer(p->neg, descp);
 
@@ -219,7 +245,24 @@ static void part_dtmf(struct part *p, char digit, const char *source)
 }
 
 
-/* SIP INFO with a DTMF body (application/dtmf-relay or application/dtmf) */
+/* RFC 5168 5: a receiver asks for a keyframe */
+static bool is_fast_update(const struct sip_msg *msg)
+{
+	struct pl body = {(const char *)mbuf_buf(msg->mb),
+			  mbuf_get_left(msg->mb)};
+	struct pl tag;
+
+	if (pl_strcasecmp(&msg->ctyp.type, "application") ||
+	    pl_strcasecmp(&msg->ctyp.subtype, "media_control+xml"))
+		return false;
+
+	return !re_regex(body.p, body.l, "<[ ]*picture_fast_update[^>]*>",
+			 NULL, &tag);
+}
+
+
+/* SIP INFO: a DTMF body (application/dtmf-relay or application/dtmf), or
+ * a keyframe request (application/media_control+xml, RFC 5168) */
 static void info_handler(struct sip *sip, const struct sip_msg *msg,
 			 void *arg)
 {
@@ -227,13 +270,21 @@ static void info_handler(struct sip *sip, const struct sip_msg *msg,
 	char digit;
 	int err;
 
+	if (is_fast_update(msg)) {
+		err = vleg_key_wanted(p->vleg);
+		(void)sip_reply(sip, msg, err ? 500 : 200,
+				err ? "Server Internal Error" : "OK");
+		return;
+	}
+
 	err = dtmf_info(&msg->ctyp.type, &msg->ctyp.subtype,
 			mbuf_buf(msg->mb), mbuf_get_left(msg->mb), &digit);
 	if (err == ENOTSUP) {
 		(void)sip_replyf(sip, msg, 415, "Unsupported Media Type",
 				 "Accept: application/dtmf-relay, "
-				 "application/dtmf\r\nContent-Length: 0\r\n"
-				 "\r\n");
+				 "application/dtmf, "
+				 "application/media_control+xml\r\n"
+				 "Content-Length: 0\r\n\r\n");
 		return;
 	}
 
@@ -288,6 +339,7 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	p->id = prm->id;
 	str_ncpy(p->room, prm->room, sizeof(p->room));
 	p->wk = prm->wk;
+	p->vw = prm->video;
 	p->eh = prm->eh;
 	p->arg = prm->arg;
 	p->joined_at = unix_ms();
@@ -298,7 +350,12 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	if (err)
 		goto out;
 
-	err = sdpneg_alloc(&p->neg, prm->advertise, leg_port(p->leg));
+	err = vleg_alloc(&p->vleg, prm->wk, prm->leg, p->id);
+	if (err)
+		goto out;
+
+	err = sdpneg_alloc(&p->neg, prm->advertise, leg_port(p->leg),
+			   vleg_port(p->vleg));
 
  out:
 	if (err)
@@ -338,6 +395,7 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 
 	p->state = PART_JOINING;
 	identity_from(p, msg);
+	sdpneg_set_video(p->neg, p->vw);
 
 	if (has_offer) {
 		err = sdpneg_answer(p->neg, msg->mb, &desc, &res);
@@ -412,6 +470,7 @@ int part_connect(struct part **pp, const struct part_prm *prm,
 	p->state = PART_RINGING;
 	p->dialout = true;
 	str_ncpy(p->uri, uri, sizeof(p->uri));
+	sdpneg_set_video(p->neg, p->vw);
 
 	err = sdpneg_offer(p->neg, &offer);
 	if (err)
@@ -476,6 +535,33 @@ int part_control(struct part *p, const struct part_ctl *ctl)
 }
 
 
+/* Ask the peer for a keyframe by SIP INFO (RFC 5168 5), for a peer that
+ * negotiated no RTCP feedback to ask it with */
+static void fast_update_send(struct part *p)
+{
+	static const char body[] =
+		"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n"
+		"<media_control><vc_primitive><to_encoder>"
+		"<picture_fast_update/>"
+		"</to_encoder></vc_primitive></media_control>\r\n";
+	struct mbuf *mb;
+
+	if (!p->sess || p->state != PART_JOINED)
+		return;
+
+	mb = mbuf_alloc(sizeof(body));
+	if (!mb)
+		return;
+
+	(void)mbuf_write_str(mb, body);
+	mb->pos = 0;
+	/* no response handler: the answer may come after we are gone */
+	(void)sipsess_info(p->sess, "application/media_control+xml", mb,
+			   NULL, NULL);
+	mem_deref(mb);
+}
+
+
 /**
  * What the media thread said about the participant, on the main thread
  * (routed here by the manager and the room)
@@ -499,6 +585,13 @@ void part_news(struct part *p, const struct media_news *n)
 
 	case NEWS_TIMEOUT:
 		part_hangup(p, "rtp timeout");
+		break;
+
+	case NEWS_VIDEO_INFO:
+		fast_update_send(p);
+		break;
+
+	default:
 		break;
 	}
 }
@@ -524,6 +617,8 @@ void part_info(const struct part *p, struct part_info *info)
 	str_ncpy(info->display_name, p->display_name,
 		 sizeof(info->display_name));
 	leg_stats(p->leg, &info->stats);
+	info->video = p->media.video;
+	vleg_stats(p->vleg, &info->vstats);
 }
 
 
@@ -545,6 +640,21 @@ const char *part_room(const struct part *p)
 struct leg *part_leg(const struct part *p)
 {
 	return p ? p->leg : NULL;
+}
+
+
+/** Its video leg, for the room's forwarder; valid until the participant
+ * is freed */
+struct vleg *part_vleg(const struct part *p)
+{
+	return p ? p->vleg : NULL;
+}
+
+
+/** The video it agreed, as the last negotiation said (main thread) */
+const struct sdpneg_video *part_video(const struct part *p)
+{
+	return &p->media.video;
 }
 
 

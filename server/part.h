@@ -1,5 +1,6 @@
 /**
- * @file part.h  A participant: one SIP dialog and its audio leg
+ * @file part.h  A participant: one SIP dialog, its audio leg and its
+ *               video leg
  *
  * A participant knows its room only by name. It reports to whoever made
  * it (the room) through the handler in its parameters, on the main
@@ -12,6 +13,8 @@
 #include <re.h>
 #include "leg.h"
 #include "news.h"
+#include "sdpneg.h"
+#include "vleg.h"
 
 struct part;
 struct worker;
@@ -37,6 +40,9 @@ struct part_prm {
 	struct worker *wk;            /* its legs' media thread           */
 	const struct leg_prm *leg;    /* copied by the leg                */
 	const struct sa *advertise;   /* our address in SDP and From      */
+	const struct sdpneg_vwant *video; /* the video its room forwards,
+				       * read at each negotiation; the
+				       * room's, outlives the participant */
 	part_event_h *eh;
 	void *arg;
 };
@@ -57,6 +63,9 @@ struct part_info {
 	char uri[256];                /* From URI, or the one we called   */
 	char display_name[128];       /* From display name                */
 	struct leg_stats stats;       /* as the media thread published it */
+	struct sdpneg_video video;    /* the video agreed; video.why says
+				       * why there is none              */
+	struct vleg_stats vstats;     /* as the media thread published it */
 };
 
 struct part_ctl {
@@ -79,6 +88,8 @@ void part_info(const struct part *p, struct part_info *info);
 uint64_t part_id(const struct part *p);
 const char *part_room(const struct part *p);
 struct leg *part_leg(const struct part *p);
+struct vleg *part_vleg(const struct part *p);
+const struct sdpneg_video *part_video(const struct part *p);
 const char *part_state_name(enum part_state st);
 
 #endif

@@ -15,6 +15,7 @@
 #include "part.h"
 #include "room.h"
 #include "room_tick.h"
+#include "vleg.h"
 #include "worker.h"
 
 /* A participant in the room */
@@ -22,6 +23,8 @@ struct member {
 	struct le le;                /* in room->parts; data: the part    */
 	struct rt_member rt;         /* its place in the tick (media
 				      * thread, while linked)            */
+	struct rv_member rv;         /* its place in the video forwarder
+				      * (media thread, while linked)     */
 	struct room *room;
 	struct part *p;
 	bool ticked;                 /* rt is in the tick                 */
@@ -35,6 +38,9 @@ struct room {
 	struct worker *wk;           /* its media thread, NULL: none      */
 	struct worker_job job;
 	struct rtick *rt;            /* the media thread's, once attached */
+	struct rvid *rv;             /* the media thread's, once attached */
+	struct sdpneg_vwant vw;      /* the video its callers may send    */
+	uint64_t video_source;       /* as the media thread last said     */
 	struct list parts;           /* struct member                     */
 	room_event_h *eh;
 	void *arg;
@@ -44,7 +50,36 @@ struct room {
 };
 
 
-/* worker_tick_h: one tick, then its counters for the main thread */
+/* a counter for the main thread, written by the media thread only */
+#define PUB(f, v) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED)
+#define GET(f)    __atomic_load_n(&(f), __ATOMIC_RELAXED)
+
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+
+static void video_publish(struct room *room)
+{
+	struct rvid_stats v;
+
+	rvid_stats(room->rv, &v);
+	PUB(room->pub.video.forwarded, v.forwarded);
+	PUB(room->pub.video.dropped, v.dropped);
+	PUB(room->pub.video.switches, v.switches);
+	PUB(room->pub.video.key_waits, v.key_waits);
+	PUB(room->pub.video.key_timeouts, v.key_timeouts);
+	PUB(room->pub.video.source, v.source);
+}
+
+
+/* worker_tick_h: one tick, the video's floor, then the counters for the
+ * main thread */
 static bool tick_handler(void *arg, uint32_t *work)
 {
 	struct room *room = arg;
@@ -55,6 +90,9 @@ static bool tick_handler(void *arg, uint32_t *work)
 
 	rtick_stats(room->rt, &st);
 	*work = st.encodes;
+
+	rvid_tick(room->rv, st.loudest, now_ms());
+	video_publish(room);
 
 	__atomic_store_n(&room->pub.ticks, st.ticks, __ATOMIC_RELAXED);
 	__atomic_store_n(&room->pub.encodes, st.encodes, __ATOMIC_RELAXED);
@@ -88,6 +126,67 @@ static void talk_handler(const struct rt_member *m, void *arg)
 }
 
 
+/* rvid_news_h (media thread): on to the main thread as news */
+static void video_handler(const struct rvid_news *v, void *arg)
+{
+	const struct room *room = arg;
+	struct media_news n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = v->type == RVID_SOURCE ? NEWS_VIDEO_SOURCE : NEWS_VIDEO_INFO;
+	str_ncpy(n.room, room->name, sizeof(n.room));
+	n.part_id = v->id;
+	n.reason = (int)v->reason;
+
+	(void)worker_post(room->wk, &n, sizeof(n));
+}
+
+
+static void vsel_prm_of(const struct room_prm *prm, struct vsel_prm *vp)
+{
+	vp->hold_ms = prm->video_hold_ms;
+	vp->settle_ms = ROOM_VIDEO_SETTLE_MS;
+}
+
+
+/* What a new negotiation may agree: the room's codec, or in an "auto"
+ * room the one its video callers use, or (none yet) any */
+static const struct sdpneg_video *video_in_use(const struct room *room)
+{
+	for (struct le *le = room->parts.head; le; le = le->next) {
+		const struct sdpneg_video *v = part_video(le->data);
+
+		if (v->on)
+			return v;
+	}
+
+	return NULL;
+}
+
+
+static void vw_update(struct room *room)
+{
+	struct sdpneg_vwant *w = &room->vw;
+	const struct sdpneg_video *v = video_in_use(room);
+
+	w->off = false;
+	w->h264_pm = -1;
+
+	if (room->prm.video_codec != ROOM_VIDEO_AUTO) {
+		w->any = false;
+		w->codec = (enum vcodec)(room->prm.video_codec - 1);
+	}
+	else {
+		w->any = !v;
+		w->codec = v ? v->codec : VCODEC_VP8;
+	}
+
+	/* nothing is transcoded, not even the H.264 packetization */
+	if (v && v->codec == w->codec && w->codec == VCODEC_H264)
+		w->h264_pm = v->h264_pm;
+}
+
+
 static void destructor(void *arg)
 {
 	struct room *room = arg;
@@ -104,6 +203,7 @@ static void destructor(void *arg)
 	if (room->wk)
 		worker_load(room->wk, -1);
 	mem_deref(room->rt);
+	mem_deref(room->rv);
 }
 
 
@@ -126,6 +226,7 @@ int room_alloc(struct room **roomp, const char *name,
 	       struct worker *wk, room_event_h *eh, void *arg)
 {
 	struct timespec ts;
+	struct vsel_prm vp;
 	struct room *room;
 	int err;
 
@@ -149,6 +250,14 @@ int room_alloc(struct room **roomp, const char *name,
 			  cfg->leg.opus_complexity, talk_handler, room);
 	if (err)
 		goto out;
+
+	vsel_prm_of(prm, &vp);
+	err = rvid_alloc(&room->rv, &vp, prm->video_mode, video_handler,
+			 room);
+	if (err)
+		goto out;
+
+	vw_update(room);
 
 	/* set before the worker can tick it: its handlers read it there */
 	room->wk = wk;
@@ -178,6 +287,7 @@ static int tick_add_w(void *arg)
 	struct member *m = arg;
 
 	rtick_add(m->room->rt, &m->rt);
+	rvid_add(m->room->rv, &m->rv);
 
 	return 0;
 }
@@ -188,6 +298,8 @@ static int tick_remove_w(void *arg)
 	struct member *m = arg;
 
 	rtick_remove(m->room->rt, &m->rt);
+	rvid_remove(m->room->rv, &m->rv, now_ms());
+	vleg_publish(m->rv.vl);
 
 	/* the statistics as they are when it stops: the manager counts
 	 * them for the departed */
@@ -221,6 +333,11 @@ static void part_event_handler(struct part *p, enum room_event ev,
 		mem_deref(m);
 	}
 
+	/* the codec of an "auto" room is its video callers' */
+	if (ev == EV_PART_JOINED || ev == EV_PART_UPDATED ||
+	    ev == EV_PART_LEFT)
+		vw_update(room);
+
 	if (room->eh)
 		room->eh(room, ev, p, reason, room->arg);
 }
@@ -236,6 +353,8 @@ static int member_add(struct room *room, struct member *m)
 
 	m->rt.id = part_id(m->p);
 	m->rt.leg = part_leg(m->p);
+	m->rv.id = part_id(m->p);
+	m->rv.vl = part_vleg(m->p);
 	err = worker_call(room->wk, tick_add_w, m);
 	if (err)
 		return err;
@@ -261,6 +380,7 @@ static struct member *member_new(struct room *room,
 	prm->wk = room->wk;
 	prm->leg = &room->cfg.leg;
 	prm->advertise = &room->cfg.advertise;
+	prm->video = &room->vw;
 	prm->eh = part_event_handler;
 	prm->arg = m;
 
@@ -382,8 +502,12 @@ void room_close(struct room *room, const char *reason)
 static int talkers_w(void *arg)
 {
 	struct room *room = arg;
+	struct vsel_prm vp;
 
 	rtick_set_talkers_max(room->rt, room->prm.talkers_max);
+
+	vsel_prm_of(&room->prm, &vp);
+	rvid_set_mode(room->rv, room->prm.video_mode, &vp, now_ms());
 
 	return 0;
 }
@@ -391,26 +515,39 @@ static int talkers_w(void *arg)
 
 /**
  * Change the room's parameters: a lower max_participants keeps everyone
- * already in, the talker limit applies from the next tick
+ * already in, the talker limit and the video mode apply from the next
+ * tick
  *
- * @return 0 or errno (nothing changed)
+ * @return 0 or errno (nothing changed): EALREADY for a video codec other
+ *         than the one the room's video callers use
  */
 int room_set_prm(struct room *room, const struct room_prm *prm)
 {
+	const struct sdpneg_video *inuse;
 	struct room_prm old;
 	int err;
 
 	if (!room || !prm)
 		return EINVAL;
 
+	inuse = video_in_use(room);
+	if (prm->video_codec != ROOM_VIDEO_AUTO && inuse &&
+	    (int)inuse->codec + 1 != prm->video_codec)
+		return EALREADY;
+
 	old = room->prm;
 	room->prm = *prm;
-	if (old.talkers_max == prm->talkers_max)
+	vw_update(room);
+	if (old.talkers_max == prm->talkers_max &&
+	    old.video_mode == prm->video_mode &&
+	    old.video_hold_ms == prm->video_hold_ms)
 		return 0;
 
 	err = worker_call(room->wk, talkers_w, room);
-	if (err)
+	if (err) {
 		room->prm = old;
+		vw_update(room);
+	}
 
 	return err;
 }
@@ -422,11 +559,158 @@ void room_set_created_at(struct room *room, uint64_t unix_ms)
 }
 
 
-/** News from the media thread for one of the room's participants */
+static const char *source_reason(enum vsel_reason r)
+{
+	switch (r) {
+	case VSEL_TALKER: return "talker";
+	case VSEL_PINNED: return "pinned";
+	case VSEL_LEFT:   return "left";
+	default:          return "off";
+	}
+}
+
+
+/** News from the media thread for the room or one of its participants */
 void room_news(struct room *room, const struct media_news *n)
 {
-	if (room && n)
+	if (!room || !n)
+		return;
+
+	if (n->type != NEWS_VIDEO_SOURCE) {
 		part_news(room_part(room, n->part_id), n);
+		return;
+	}
+
+	room->video_source = n->part_id;
+	log_info("room %s: video source %llu (%s)", room->name,
+		 (unsigned long long)n->part_id,
+		 source_reason((enum vsel_reason)n->reason));
+	if (room->eh)
+		room->eh(room, EV_ROOM_VIDEO_SOURCE,
+			 room_part(room, n->part_id),
+			 source_reason((enum vsel_reason)n->reason), room->arg);
+}
+
+
+struct pin_args {
+	struct room *room;
+	uint64_t id;
+};
+
+
+static int pin_w(void *arg)
+{
+	const struct pin_args *a = arg;
+
+	return rvid_pin(a->room->rv, a->id, now_ms());
+}
+
+
+/**
+ * Show one participant to everyone (video_mode becomes pinned)
+ *
+ * @return 0, ENOENT (no such participant), ENODATA (it sends no video)
+ */
+int room_video_pin(struct room *room, uint64_t id)
+{
+	struct pin_args a = {room, id};
+	int err;
+
+	if (!room)
+		return EINVAL;
+
+	if (!room_part(room, id))
+		return ENOENT;
+
+	err = worker_call(room->wk, pin_w, &a);
+	if (!err)
+		room->prm.video_mode = RVID_PINNED;
+
+	return err;
+}
+
+
+/** Follow the talker again */
+int room_video_unpin(struct room *room)
+{
+	struct room_prm prm;
+
+	if (!room)
+		return EINVAL;
+
+	prm = room->prm;
+	prm.video_mode = RVID_FOLLOW;
+
+	return room_set_prm(room, &prm);
+}
+
+
+/** The participant the room shows, 0 for none (main thread) */
+uint64_t room_video_source(const struct room *room)
+{
+	return room->video_source;
+}
+
+
+/** The codec its video callers use, false if none (main thread) */
+bool room_video_codec(const struct room *room, enum vcodec *c)
+{
+	if (room->vw.any)
+		return false;
+
+	*c = room->vw.codec;
+	return true;
+}
+
+
+static const char *const mode_names[RVID_MODE_COUNT] = {
+	"follow_talker", "pinned", "off"
+};
+
+
+const char *room_video_mode_name(enum rvid_mode mode)
+{
+	return (unsigned)mode < RVID_MODE_COUNT ? mode_names[mode] : "?";
+}
+
+
+/** "auto", or the codec's name */
+const char *room_vcodec_name(int video_codec)
+{
+	return video_codec == ROOM_VIDEO_AUTO ? "auto" :
+		vcodec_name((enum vcodec)(video_codec - 1));
+}
+
+
+/** The video_codec named so ("auto", "vp8", "h264", "vp9"); 0 or EINVAL */
+int room_vcodec_from_name(const char *name, int *video_codec)
+{
+	enum vcodec c;
+
+	if (name && !strcmp(name, "auto")) {
+		*video_codec = ROOM_VIDEO_AUTO;
+		return 0;
+	}
+
+	if (vcodec_from_name(name, &c))
+		return EINVAL;
+
+	*video_codec = (int)c + 1;
+	return 0;
+}
+
+
+/** The mode named so; 0 or EINVAL */
+int room_video_mode_from_name(const char *name, enum rvid_mode *mode)
+{
+	for (size_t i = 0; name && i < RVID_MODE_COUNT; i++) {
+		if (!strcmp(name, mode_names[i])) {
+			*mode = (enum rvid_mode)i;
+			return 0;
+		}
+	}
+
+	return EINVAL;
 }
 
 
@@ -488,6 +772,12 @@ void room_stats(const struct room *room, struct room_stats *st)
 	st->talkers = __atomic_load_n(&room->pub.talkers, __ATOMIC_RELAXED);
 	st->forwards = __atomic_load_n(&room->pub.forwards,
 				       __ATOMIC_RELAXED);
+	st->video.forwarded = GET(room->pub.video.forwarded);
+	st->video.dropped = GET(room->pub.video.dropped);
+	st->video.switches = GET(room->pub.video.switches);
+	st->video.key_waits = GET(room->pub.video.key_waits);
+	st->video.key_timeouts = GET(room->pub.video.key_timeouts);
+	st->video.source = GET(room->pub.video.source);
 	/* the worker times the tick, for its histogram too */
 	st->tick_ns = __atomic_load_n(&room->job.last_ns, __ATOMIC_RELAXED);
 }

@@ -13,16 +13,29 @@
 #include <re.h>
 #include "leg.h"
 #include "news.h"
+#include "room_video.h"
+#include "sdpneg.h"
 
 struct part;
 struct room;
 struct worker;
+
+enum {
+	ROOM_VIDEO_AUTO = 0,         /* video_codec: the first caller's */
+	ROOM_VIDEO_HOLD_MS = 2000,   /* a source keeps the floor [ms]   */
+	ROOM_VIDEO_SETTLE_MS = 300,  /* a talker is the loudest this
+				      * long before it takes it [ms]    */
+};
 
 struct room_prm {
 	uint32_t max_participants;
 	uint32_t talkers_max;        /* 0 = all */
 	bool locked;                 /* new callers get 403          */
 	bool persistent;             /* survives a restart           */
+	int video_codec;             /* ROOM_VIDEO_AUTO, or 1 + enum
+				      * vcodec (room_vcodec_name)    */
+	enum rvid_mode video_mode;
+	uint32_t video_hold_ms;      /* [ms]                         */
 };
 
 /* What every room is made with: copied */
@@ -39,6 +52,7 @@ struct room_stats {
 	uint32_t talkers;            /* talkers in the last tick     */
 	uint32_t forwards;           /* packets forwarded, not encoded,
 				      * in the last tick             */
+	struct rvid_stats video;     /* the video forwarder's        */
 };
 
 /* What happened in a room (main thread): its participants' events;
@@ -60,6 +74,14 @@ void room_close(struct room *room, const char *reason);
 int  room_set_prm(struct room *room, const struct room_prm *prm);
 void room_set_created_at(struct room *room, uint64_t unix_ms);
 void room_news(struct room *room, const struct media_news *n);
+int  room_video_pin(struct room *room, uint64_t id);
+int  room_video_unpin(struct room *room);
+uint64_t room_video_source(const struct room *room);
+bool room_video_codec(const struct room *room, enum vcodec *c);
+const char *room_video_mode_name(enum rvid_mode mode);
+const char *room_vcodec_name(int video_codec);
+int  room_vcodec_from_name(const char *name, int *video_codec);
+int  room_video_mode_from_name(const char *name, enum rvid_mode *mode);
 
 const char *room_name(const struct room *room);
 const struct room_prm *room_prm(const struct room *room);

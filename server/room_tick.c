@@ -309,6 +309,7 @@ bool rtick_run(struct rtick *rt)
 	struct mixer_chan **chans = chv;
 	struct rt_member *tv[2];
 	const int16_t *shared;
+	uint64_t loudest = 0;
 	size_t n, nt, cnt = list_count(&rt->members);
 
 	if (!cnt)
@@ -324,6 +325,7 @@ bool rtick_run(struct rtick *rt)
 
 	rt->st.encodes = 0;
 	rt->st.forwards = 0;
+	rt->st.loudest = 0;
 	if (mixer_tick(rt->mix, chans, n))
 		goto out;
 
@@ -333,6 +335,11 @@ bool rtick_run(struct rtick *rt)
 
 	for (struct le *le = rt->members.head; le; le = le->next) {
 		struct rt_member *m = le->data;
+
+		if (m->chan.talker && m->chan.energy >= loudest) {
+			loudest = m->chan.energy;
+			rt->st.loudest = m->id;
+		}
 
 		if (m->chan.talker != m->talking) {
 			m->talking = m->chan.talker;

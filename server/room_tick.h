@@ -28,6 +28,7 @@ struct rtick_stats {
 	uint32_t encodes;            /* encodes                           */
 	uint32_t talkers;            /* talkers                           */
 	uint32_t forwards;           /* packets forwarded, not encoded    */
+	uint64_t loudest;            /* the loudest talker's id, 0: none  */
 };
 
 /* A member joined or left the talker set (media thread) */

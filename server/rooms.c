@@ -161,6 +161,9 @@ void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm)
 	memset(prm, 0, sizeof(*prm));
 	prm->max_participants = mgr->max_participants;
 	prm->talkers_max = mgr->talkers_max;
+	prm->video_codec = ROOM_VIDEO_AUTO;
+	prm->video_mode = RVID_FOLLOW;
+	prm->video_hold_ms = ROOM_VIDEO_HOLD_MS;
 }
 
 
@@ -234,10 +237,23 @@ static int room_make(struct rooms *mgr, const char *name,
 
 /* Hang up everyone in the room, then let go of it. Off the list first:
  * each departure asks rooms_end_if_idle(), which then finds no entry. */
-static void entry_close(struct entry *e, const char *reason)
+static void entry_close(struct rooms *mgr, struct entry *e,
+			const char *reason)
 {
+	struct rvid_stats *g = &mgr->stats.video_gone;
+	struct room_stats st;
+
 	list_unlink(&e->le);
 	room_close(e->room, reason);
+
+	/* /metrics counts what ended rooms forwarded too */
+	room_stats(e->room, &st);
+	g->forwarded += st.video.forwarded;
+	g->dropped += st.video.dropped;
+	g->switches += st.video.switches;
+	g->key_waits += st.video.key_waits;
+	g->key_timeouts += st.video.key_timeouts;
+
 	mem_deref(e->room);
 	mem_deref(e);
 }
@@ -267,7 +283,7 @@ int rooms_create(struct rooms *mgr, const char *name,
 	err = persist(mgr, room_prm(room)->persistent);
 	if (err) {
 		/* never acknowledged, never kept */
-		entry_close(entry_of(mgr, room), "not stored");
+		entry_close(mgr, entry_of(mgr, room), "not stored");
 		return err;
 	}
 
@@ -395,7 +411,7 @@ int rooms_delete(struct rooms *mgr, const char *name)
 
 	/* everyone's participant.left first, then room.deleted */
 	mem_ref(room);
-	entry_close(e, "room deleted");
+	entry_close(mgr, e, "room deleted");
 	event(mgr, EV_ROOM_DELETED, room, NULL, NULL);
 	mem_deref(room);
 
@@ -494,7 +510,7 @@ void rooms_close_all(struct rooms *mgr)
 		return;
 
 	while ((le = mgr->roomsl.head))
-		entry_close(entry_le(le), "shutdown");
+		entry_close(mgr, entry_le(le), "shutdown");
 }
 
 

@@ -28,6 +28,7 @@ struct rooms_stats {
 	uint64_t pkts_out_gone;              /* RTP out, departed callers */
 	uint64_t lost_gone;                  /* lost, departed callers    */
 	uint64_t joins;                      /* participants ever joined  */
+	struct rvid_stats video_gone;        /* video, of ended rooms     */
 };
 
 int  rooms_alloc(struct rooms **mgrp, const struct config *cfg,

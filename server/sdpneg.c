@@ -1,10 +1,12 @@
 /**
- * @file sdpneg.c  SDP offer/answer for one dialog's audio (RFC 3264)
+ * @file sdpneg.c  SDP offer/answer for one dialog's audio and video
+ *                 (RFC 3264)
  *
  * libre's SDP session does the syntax and the format matching. This module
  * decides what Chorus answers: the first offered codec we support (the
- * offerer's preference, RFC 3264 6.1), telephone-event if offered, every
- * other m-line declined with port 0 (RFC 3264 6), and the offer's ptime.
+ * offerer's preference, RFC 3264 6.1), telephone-event if offered, the
+ * offer's ptime, the video the room can forward (sdpvid.c), and every
+ * other m-line declined with port 0 (RFC 3264 6).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +14,13 @@
 #include "codec.h"
 #include "rtpext.h"
 #include "sdpneg.h"
+#include "sdpvid.h"
 
 struct sdpneg {
 	struct sdp_session *sess;
 	struct sdp_media *audio;
+	struct sdp_media *video;  /* NULL: video is always declined      */
+	struct sdpneg_vwant vw;   /* what the room forwards              */
 	struct mbuf *good;      /* last offer we accepted, to fall back to */
 };
 
@@ -27,6 +32,7 @@ static void destructor(void *arg)
 	struct sdpneg *neg = arg;
 
 	mem_deref(neg->audio);
+	mem_deref(neg->video);
 	mem_deref(neg->sess);
 	mem_deref(neg->good);
 }
@@ -36,13 +42,14 @@ static void destructor(void *arg)
  * Allocate the SDP state of one dialog
  *
  * @param negp      Set on success
- * @param laddr     Address we advertise in c= (RFC 4566 5.7)
- * @param rtp_port  Our RTP port; RTCP is the next port
+ * @param laddr       Address we advertise in c= (RFC 4566 5.7)
+ * @param rtp_port    Our audio RTP port; RTCP is the next port
+ * @param video_port  Our video RTP port, 0 for none
  *
  * @return 0 or errno
  */
 int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
-		 uint16_t rtp_port)
+		 uint16_t rtp_port, uint16_t video_port)
 {
 	struct sdpneg *neg;
 	int err;
@@ -53,6 +60,9 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 	neg = mem_zalloc(sizeof(*neg), destructor);
 	if (!neg)
 		return ENOMEM;
+
+	neg->vw.any = true;
+	neg->vw.h264_pm = -1;
 
 	err = sdp_session_alloc(&neg->sess, laddr);
 	if (err)
@@ -85,6 +95,11 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 
 	err = sdp_media_set_lattr(neg->audio, true, "ptime", "%u",
 				  PTIME_DEFAULT);
+	if (err)
+		goto out;
+
+	if (video_port)
+		err = sdpvid_add(&neg->video, neg->sess, video_port);
 
  out:
 	if (err)
@@ -93,6 +108,14 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 		*negp = neg;
 
 	return err;
+}
+
+
+/** What the room forwards, for the offers and answers that follow */
+void sdpneg_set_video(struct sdpneg *neg, const struct sdpneg_vwant *w)
+{
+	if (neg && w)
+		neg->vw = *w;
 }
 
 
@@ -197,6 +220,27 @@ static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
 }
 
 
+/* Decode an offer, choose audio, then video */
+static int decode_offer(struct sdpneg *neg, struct mbuf *offer,
+			struct sdpneg_result *res)
+{
+	int err;
+
+	/* a video line declined before may be taken now; libre matches
+	 * formats only on enabled lines */
+	if (neg->video)
+		sdp_media_set_disabled(neg->video, false);
+
+	err = sdp_decode(neg->sess, offer, true);
+	if (!err)
+		err = result_fill(neg, res, true);
+	if (!err && neg->video)
+		err = sdpvid_answer(neg->video, &neg->vw, &res->video);
+
+	return err;
+}
+
+
 /**
  * Answer an offer (initial INVITE or re-INVITE)
  *
@@ -218,9 +262,7 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		return EINVAL;
 
 	start = offer->pos;
-	err = sdp_decode(neg->sess, offer, true);
-	if (!err)
-		err = result_fill(neg, res, true);
+	err = decode_offer(neg, offer, res);
 	if (err) {
 		/* a refused re-INVITE changes nothing (RFC 3261 14.2): go
 		 * back to the session as it was */
@@ -228,8 +270,7 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 			struct sdpneg_result old;
 
 			neg->good->pos = 0;
-			if (!sdp_decode(neg->sess, neg->good, true))
-				(void)result_fill(neg, &old, true);
+			(void)decode_offer(neg, neg->good, &old);
 		}
 		return err == ENOTSUP ? ENOTSUP : err == EBADMSG ||
 			err == EINVAL || err == EPROTO ? EBADMSG : err;
@@ -264,8 +305,16 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
  */
 int sdpneg_offer(struct sdpneg *neg, struct mbuf **offerp)
 {
+	int err;
+
 	if (!neg || !offerp)
 		return EINVAL;
+
+	if (neg->video) {
+		err = sdpvid_offer(neg->video, &neg->vw);
+		if (err)
+			return err;
+	}
 
 	return sdp_encode(offerp, neg->sess, true);
 }
@@ -288,5 +337,9 @@ int sdpneg_take_answer(struct sdpneg *neg, struct mbuf *answer,
 	if (err)
 		return EBADMSG;
 
-	return result_fill(neg, res, false);
+	err = result_fill(neg, res, false);
+	if (!err && neg->video)
+		sdpvid_take(neg->video, &res->video);
+
+	return err;
 }

@@ -43,10 +43,15 @@ static int rooms_json(struct re_printf *pf, const struct rooms *mgr)
 		err = re_hprintf(pf, "%s\n{\"name\":\"%s\","
 				 "\"max_participants\":%u,"
 				 "\"talkers_max\":%u,\"locked\":%s,"
+				 "\"video_codec\":\"%s\",\"video_mode\":\"%s\","
+				 "\"video_hold_ms\":%u,"
 				 "\"created_at\":%llu}",
 				 first ? "" : ",", room_name(r),
 				 prm->max_participants, prm->talkers_max,
 				 prm->locked ? "true" : "false",
+				 room_vcodec_name(prm->video_codec),
+				 room_video_mode_name(prm->video_mode),
+				 prm->video_hold_ms,
 				 (unsigned long long)room_created_at(r));
 		first = false;
 	}
@@ -167,6 +172,12 @@ static int room_restore(struct rooms *mgr, const struct odict *o)
 		prm.talkers_max = (uint32_t)v;
 	(void)odict_get_boolean(o, &prm.locked, "locked");
 	(void)odict_get_number(o, &created, "created_at");
+	(void)room_vcodec_from_name(odict_string(o, "video_codec"),
+				    &prm.video_codec);
+	(void)room_video_mode_from_name(odict_string(o, "video_mode"),
+					&prm.video_mode);
+	if (odict_get_number(o, &v, "video_hold_ms") && v <= 60000)
+		prm.video_hold_ms = (uint32_t)v;
 
 	e = odict_lookup(o, "name");
 	if (!e || e->type != ODICT_STRING)

@@ -197,6 +197,30 @@ bool vkey_vp9(const uint8_t *pl, size_t len)
 }
 
 
+static const char *const names[VCODEC_COUNT] = {"vp8", "h264", "vp9"};
+
+
+/** The codec's name in the API and the log: "vp8", "h264", "vp9" */
+const char *vcodec_name(enum vcodec c)
+{
+	return (unsigned)c < VCODEC_COUNT ? names[c] : "?";
+}
+
+
+/** The codec named so (any case); 0 or EINVAL */
+int vcodec_from_name(const char *name, enum vcodec *c)
+{
+	for (size_t i = 0; name && i < VCODEC_COUNT; i++) {
+		if (!str_casecmp(name, names[i])) {
+			*c = (enum vcodec)i;
+			return 0;
+		}
+	}
+
+	return EINVAL;
+}
+
+
 /** Whether a keyframe starts in this RTP payload of codec c */
 bool vkey_start(enum vcodec c, const uint8_t *pl, size_t len)
 {

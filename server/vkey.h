@@ -21,6 +21,8 @@ enum vcodec {
 	VCODEC_COUNT
 };
 
+const char *vcodec_name(enum vcodec c);
+int  vcodec_from_name(const char *name, enum vcodec *c);
 bool vkey_start(enum vcodec c, const uint8_t *pl, size_t len);
 bool vkey_vp8(const uint8_t *pl, size_t len);
 bool vkey_h264(const uint8_t *pl, size_t len);

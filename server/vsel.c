@@ -130,6 +130,29 @@ enum vsel_reason vsel_gone(struct vsel *s, uint64_t id, uint64_t other,
 }
 
 
+/**
+ * Nobody shown, or the one shown sees nobody: other (a participant that
+ * sends video) fills the gap, so video shows before anyone talks
+ *
+ * @return true if the source shown changed
+ */
+bool vsel_fill(struct vsel *s, uint64_t other, uint64_t now_ms)
+{
+	if (!other || other == s->cur)
+		return false;
+
+	if (!s->cur) {
+		take(s, other, now_ms, VSEL_TALKER);
+		return true;
+	}
+
+	if (!s->prev)
+		s->prev = other;
+
+	return false;
+}
+
+
 /** The source a receiver should see, 0 for none */
 uint64_t vsel_source_for(const struct vsel *s, uint64_t receiver)
 {

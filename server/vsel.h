@@ -45,6 +45,7 @@ enum vsel_reason vsel_pin(struct vsel *s, uint64_t id, uint64_t now_ms);
 void vsel_unpin(struct vsel *s);
 enum vsel_reason vsel_gone(struct vsel *s, uint64_t id, uint64_t other,
 			   uint64_t now_ms);
+bool vsel_fill(struct vsel *s, uint64_t other, uint64_t now_ms);
 uint64_t vsel_source_for(const struct vsel *s, uint64_t receiver);
 
 #endif

@@ -90,7 +90,7 @@ static void event_h(struct part *p, enum room_event ev,
 static void uas_conn_h(const struct sip_msg *msg, void *arg)
 {
 	struct fixture *f = arg;
-	struct part_prm prm = {7, "r", NULL, &f->legprm, &f->adv,
+	struct part_prm prm = {7, "r", NULL, &f->legprm, &f->adv, NULL,
 			       event_h, f};
 	char contact[64];
 
@@ -331,7 +331,7 @@ static void test_controls_and_news(void **state)
 {
 	struct fixture *f = *state;
 	struct part_ctl ctl = {1, -1, true, -6.0};
-	struct media_news n = {NEWS_DTMF, "r", 7, '*'};
+	struct media_news n = {NEWS_DTMF, "r", 7, '*', 0};
 	struct part_info pi;
 
 	join_pcmu(f);

@@ -360,6 +360,11 @@ static void test_timeouts_end_rooms(void **state)
 int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
+		/* the first random numbers (a participant's video stream
+		 * numbers) leave libre's OpenSSL state behind: a first run,
+		 * unchecked */
+		cmocka_unit_test_setup_teardown(test_auto_room_ends_with_last,
+						setup, teardown),
 		leak_test(test_names),
 		leak_test_setup_teardown(test_create_find_delete, setup,
 					 teardown),

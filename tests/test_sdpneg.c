@@ -26,7 +26,7 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	sa_set_str(&laddr, "192.0.2.10", 0);
-	assert_int_equal(0, sdpneg_alloc(&f.neg, &laddr, 20000));
+	assert_int_equal(0, sdpneg_alloc(&f.neg, &laddr, 20000, 0));
 	*state = &f;
 
 	return 0;

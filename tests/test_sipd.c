@@ -211,7 +211,8 @@ static void test_routing(void **state)
 static void test_refusals(void **state)
 {
 	struct fixture *f = *state;
-	struct room_prm prm = {1, 3, true, false};
+	struct room_prm prm = {.max_participants = 1, .talkers_max = 3,
+				 .locked = true};
 	struct room *room = NULL;
 
 	assert_int_equal(0, rooms_create(f->mgr, "locked", &prm, &room));
@@ -241,7 +242,7 @@ static void test_refusals(void **state)
 static void test_dial(void **state)
 {
 	struct fixture *f = *state;
-	struct room_prm prm = {1, 3, false, false};
+	struct room_prm prm = {.max_participants = 1, .talkers_max = 3};
 	struct room *room = NULL;
 	struct part *p = NULL;
 

@@ -83,7 +83,9 @@ static void write_file(const char *path, const char *text)
 static void test_save_and_load(void **state)
 {
 	struct fixture *f = *state;
-	struct room_prm a = {4, 2, true, true}, b = {50, 0, false, true};
+	struct room_prm a = {.max_participants = 4, .talkers_max = 2,
+			     .locked = true, .persistent = true};
+	struct room_prm b = {.max_participants = 50, .persistent = true};
 	struct rooms *mgr = manager(f);
 	struct room *ra = NULL, *rb = NULL, *r;
 	uint64_t t_a;
@@ -158,7 +160,8 @@ static void test_missing_bad_and_partial(void **state)
 static void test_save_fails_whole(void **state)
 {
 	struct fixture *f = *state;
-	struct room_prm p = {4, 2, false, true};
+	struct room_prm p = {.max_participants = 4, .talkers_max = 2,
+			     .persistent = true};
 	struct rooms *mgr = manager(f);
 	char tmp[160];
 	struct stat st;
@@ -191,7 +194,8 @@ static int refuse_h(const struct rooms *mgr, void *arg)
 static void test_refused_change_not_made(void **state)
 {
 	struct fixture *f = *state;
-	struct room_prm p = {4, 2, false, true};
+	struct room_prm p = {.max_participants = 4, .talkers_max = 2,
+			     .persistent = true};
 	struct rooms *mgr = manager(f);
 	struct room *room = NULL;
 

@@ -16,6 +16,8 @@ struct part {
 	char room[ROOM_NAME_MAX + 1];
 	enum part_state state;
 	struct leg *leg;
+	struct vleg *vleg;
+	struct sdpneg_video video;
 	bool muted, deaf, talking;
 	double gain_db;
 };
@@ -26,6 +28,7 @@ static void destructor(void *arg)
 	struct part *p = arg;
 
 	mem_deref(p->leg);
+	mem_deref(p->vleg);
 	fake_part_live--;
 }
 
@@ -57,6 +60,8 @@ static int part_new(struct part **pp, const struct part_prm *prm,
 	p->state = state;
 
 	err = leg_alloc(&p->leg, prm->wk, prm->leg, prm->id, NULL, NULL);
+	if (!err)
+		err = vleg_alloc(&p->vleg, prm->wk, prm->leg, prm->id);
 	if (err)
 		mem_deref(p);
 	else
@@ -120,6 +125,9 @@ int part_control(struct part *p, const struct part_ctl *ctl)
 }
 
 
+unsigned fake_part_infos;
+
+
 void part_news(struct part *p, const struct media_news *n)
 {
 	char d[2] = {0, 0};
@@ -142,6 +150,13 @@ void part_news(struct part *p, const struct media_news *n)
 
 	case NEWS_TIMEOUT:
 		part_hangup(p, "rtp timeout");
+		break;
+
+	case NEWS_VIDEO_INFO:
+		fake_part_infos++;
+		break;
+
+	default:
 		break;
 	}
 }
@@ -175,6 +190,33 @@ const char *part_room(const struct part *p)
 struct leg *part_leg(const struct part *p)
 {
 	return p ? p->leg : NULL;
+}
+
+
+struct vleg *part_vleg(const struct part *p)
+{
+	return p ? p->vleg : NULL;
+}
+
+
+const struct sdpneg_video *part_video(const struct part *p)
+{
+	return &p->video;
+}
+
+
+/* The participant agreed video v (its room hears of it as an update) */
+void fake_part_video(struct part *p, const struct sdpneg_video *v)
+{
+	p->video = *v;
+	(void)vleg_start(p->vleg, v);
+	emit(p, EV_PART_UPDATED, NULL);
+}
+
+
+const struct sdpneg_vwant *fake_part_vwant(const struct part *p)
+{
+	return p->prm.video;
 }
 
 
