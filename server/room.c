@@ -169,7 +169,6 @@ static void vw_update(struct room *room)
 	struct sdpneg_vwant *w = &room->vw;
 	const struct sdpneg_video *v = video_in_use(room);
 
-	w->off = false;
 	w->h264_pm = -1;
 
 	if (room->prm.video_codec != ROOM_VIDEO_AUTO) {

@@ -14,7 +14,6 @@ struct sdpneg;
 /* Which video the dialog's room can forward: nothing is transcoded, so a
  * room forwards one codec (and for H.264 one packetization mode) */
 struct sdpneg_vwant {
-	bool off;                   /* the room has no video              */
 	bool any;                   /* the offerer's first choice         */
 	enum vcodec codec;          /* else this one                      */
 	int h264_pm;                /* H.264 packetization-mode, -1 any   */

@@ -329,11 +329,6 @@ int sdpvid_answer(struct sdp_media *m, const struct sdpneg_vwant *w,
 	if (!sdp_media_rport(m))
 		return 0;
 
-	if (w->off) {
-		v->why = "the room has no video";
-		goto decline;
-	}
-
 	for (struct le *le = list_head(lst); le; le = le->next) {
 		const struct sdp_format *rf = le->data;
 		struct sdp_format *lf;
@@ -366,7 +361,6 @@ int sdpvid_answer(struct sdp_media *m, const struct sdpneg_vwant *w,
 
 	v->why = why;
 
- decline:
 	/* RFC 3264 6: a stream we do not take is answered with port 0 */
 	sdp_media_set_disabled(m, true);
 
@@ -405,7 +399,7 @@ void sdpvid_take(struct sdp_media *m, struct sdpneg_video *v)
 
 /**
  * Make the m-line what the room offers (dial-out, or a re-INVITE without
- * SDP): none if the room has no video, else what it forwards. libre
+ * SDP): what the room forwards. libre
  * offers every local format, so the others are taken out for good: a
  * dialog keeps its room's codec.
  *
@@ -416,7 +410,7 @@ int sdpvid_offer(struct sdp_media *m, const struct sdpneg_vwant *w)
 	const struct list *lst = sdp_media_format_lst(m, true);
 	struct le *le = list_head(lst);
 
-	sdp_media_set_disabled(m, w->off);
+	sdp_media_set_disabled(m, false);
 
 	while (le) {
 		struct sdp_format *f = le->data;

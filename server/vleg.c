@@ -20,6 +20,7 @@
 #include <string.h>
 #include <re.h>
 #include "leg.h"
+#include "log.h"
 #include "vleg.h"
 #include "worker.h"
 
@@ -261,6 +262,9 @@ static int start_w(void *arg)
 	}
 
 	if (vl->media.on) {
+		log_debug("participant %llu: video RTP to %J, RTCP to %J",
+			  (unsigned long long)vl->owner, &vl->media.raddr,
+			  &vl->media.raddr_rtcp);
 		rtcp_set_srate(vl->rtp, 90000, 90000);
 		rtcp_start(vl->rtp, "chorus", &vl->media.raddr_rtcp);
 	}
@@ -328,12 +332,6 @@ void vleg_publish(struct vleg *vl)
 	vl->snap.sending = vl->last_rx && vleg_sends(vl) &&
 		tmr_jiffies() - vl->last_rx < 1000;
 	pthread_mutex_unlock(&vl->snap_lock);
-}
-
-
-uint64_t vleg_owner(const struct vleg *vl)
-{
-	return vl->owner;
 }
 
 

@@ -80,7 +80,6 @@ int  vleg_key_wanted(struct vleg *vl);
 void vleg_stats(const struct vleg *vl, struct vleg_stats *st);
 
 /* media thread */
-uint64_t vleg_owner(const struct vleg *vl);
 void vleg_sink(struct vleg *vl, vleg_rtp_h *rh, vleg_fb_h *fh, void *arg);
 const struct sdpneg_video *vleg_media(const struct vleg *vl);
 bool vleg_sends(const struct vleg *vl);

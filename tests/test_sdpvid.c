@@ -75,7 +75,7 @@ static int answer(struct fixture *f, const char *sdp)
 
 static void room(struct fixture *f, bool any, enum vcodec c, int pm)
 {
-	struct sdpneg_vwant w = {false, any, c, pm};
+	struct sdpneg_vwant w = {any, c, pm};
 
 	sdpneg_set_video(f->neg, &w);
 }

@@ -69,12 +69,6 @@ void vleg_stats(const struct vleg *vl, struct vleg_stats *st)
 }
 
 
-uint64_t vleg_owner(const struct vleg *vl)
-{
-	return vl->owner;
-}
-
-
 void vleg_sink(struct vleg *vl, vleg_rtp_h *rh, vleg_fb_h *fh, void *arg)
 {
 	vl->rh = rh;
