@@ -622,8 +622,11 @@ int room_video_pin(struct room *room, uint64_t id)
 		return ENOENT;
 
 	err = worker_call(room->wk, pin_w, &a);
-	if (!err)
+	if (!err) {
+		/* shown from now on: the news that says so comes after */
 		room->prm.video_mode = RVID_PINNED;
+		room->video_source = id;
+	}
 
 	return err;
 }
