@@ -19,6 +19,7 @@
 #include "server/leg.h"
 #include "server/log.h"
 #include "leak.h"
+#include "udp.h"
 
 enum {
 	PT_PCMU = 0,
@@ -56,24 +57,6 @@ static void event_h(const struct leg_event *ev, void *arg)
 }
 
 
-static int peer_socket(struct sa *addr)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-
-	sa_set_in(addr, INADDR_LOOPBACK, ntohs(sin.sin_port));
-	return fd;
-}
-
-
 static int setup(void **state)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
@@ -89,7 +72,7 @@ static int setup(void **state)
 	f->prm.timeout_s = 1;
 	f->prm.opus_complexity = 5;
 
-	f->fd = peer_socket(&f->peer);
+	f->fd = udp_loopback(&f->peer);
 	if (f->fd < 0 || leg_alloc(&f->leg, NULL, &f->prm, 5, event_h, f))
 		return -1;
 
@@ -231,7 +214,7 @@ static void test_bleed_and_bad_pt(void **state)
 	struct leg_stats st;
 	struct sa other;
 	uint8_t au[SAMPLES];
-	int fd2 = peer_socket(&other);
+	int fd2 = udp_loopback(&other);
 
 	assert_true(fd2 >= 0);
 	assert_int_equal(0, leg_start(f->leg, &f->res));

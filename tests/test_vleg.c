@@ -21,6 +21,7 @@
 #include "server/log.h"
 #include "server/vleg.h"
 #include "leak.h"
+#include "udp.h"
 
 enum {
 	PT_SRC = 100,       /* what the source negotiated */
@@ -49,28 +50,10 @@ struct fixture {
 };
 
 
-static int sock_bound(struct sa *addr)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-
-	sa_set_in(addr, INADDR_LOOPBACK, ntohs(sin.sin_port));
-	return fd;
-}
-
-
 static int peer_open(struct peer *p)
 {
-	p->rtp = sock_bound(&p->a_rtp);
-	p->rtcp = sock_bound(&p->a_rtcp);
+	p->rtp = udp_loopback(&p->a_rtp);
+	p->rtcp = udp_loopback(&p->a_rtcp);
 
 	return p->rtp < 0 || p->rtcp < 0 ? -1 : 0;
 }
