@@ -32,7 +32,8 @@ struct part {
 	struct sipsess *sess;
 	struct sdpneg *neg;
 	struct leg *leg;              /* audio                            */
-	struct vleg *vleg;            /* video                            */
+	struct vleg *vleg;            /* video, once there is any         */
+	struct leg_prm legprm;        /* how its legs are made            */
 	const struct sdpneg_vwant *vw; /* what the room forwards          */
 	struct sdpneg_result media;   /* current negotiation              */
 	uint64_t joined_at;           /* [unix ms]                        */
@@ -109,13 +110,51 @@ static const char *dir_name(bool send, bool recv)
 }
 
 
+/* The video leg and our m=video, made the first time there is video to
+ * negotiate: an audio-only caller costs no video ports */
+static int video_ensure(struct part *p)
+{
+	int err;
+
+	if (p->vleg)
+		return 0;
+
+	err = vleg_alloc(&p->vleg, p->wk, &p->legprm, p->id);
+	if (!err)
+		err = sdpneg_video_add(p->neg, vleg_port(p->vleg));
+	if (err)
+		p->vleg = mem_deref(p->vleg);
+
+	return err;
+}
+
+
+/* Before we answer an offer, or make one: video if it has any, or (our
+ * own offer) always. Without a video leg (no port left, say) the call
+ * goes on with audio: its m=video is answered with port 0 */
+static void video_for(struct part *p, const struct mbuf *offer)
+{
+	int err;
+
+	sdpneg_set_video(p->neg, p->vw);
+
+	if (offer && !sdpneg_has_video(offer))
+		return;
+
+	err = video_ensure(p);
+	if (err)
+		log_warn("participant %llu: no video leg, audio only: %m",
+			 (unsigned long long)p->id, err);
+}
+
+
 /* A negotiation takes effect: on the legs, and in what the API shows */
 static int media_apply(struct part *p, const struct sdpneg_result *res)
 {
 	const struct sdpneg_video *v = &res->video;
 	int err = leg_start(p->leg, res);
 
-	if (!err)
+	if (!err && p->vleg)
 		err = vleg_start(p->vleg, v);
 	if (err)
 		return err;
@@ -144,7 +183,8 @@ static int offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 	struct sdpneg_result res;
 	int err;
 
-	sdpneg_set_video(p->neg, p->vw);
+	video_for(p, mbuf_get_left(msg->mb) ? msg->mb : NULL);
+
 	if (!mbuf_get_left(msg->mb))
 		return sdpneg_offer(p->neg, descp);
 
@@ -160,7 +200,11 @@ static int offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 		 res.ptime, res.send ? (res.recv ? "sendrecv" : "recvonly") :
 		 (res.recv ? "held (sendonly)" : "held (inactive)"));
 
-	return media_apply(p, &res);
+	err = media_apply(p, &res);
+	if (!err)
+		emit(p, EV_PART_UPDATED, NULL);
+
+	return err;
 }
 
 
@@ -271,7 +315,7 @@ static void info_handler(struct sip *sip, const struct sip_msg *msg,
 	int err;
 
 	if (is_fast_update(msg)) {
-		err = vleg_key_wanted(p->vleg);
+		err = p->vleg ? vleg_key_wanted(p->vleg) : 0;
 		(void)sip_reply(sip, msg, err ? 500 : 200,
 				err ? "Server Internal Error" : "OK");
 		return;
@@ -340,6 +384,7 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	str_ncpy(p->room, prm->room, sizeof(p->room));
 	p->wk = prm->wk;
 	p->vw = prm->video;
+	p->legprm = *prm->leg;
 	p->eh = prm->eh;
 	p->arg = prm->arg;
 	p->joined_at = unix_ms();
@@ -350,12 +395,7 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	if (err)
 		goto out;
 
-	err = vleg_alloc(&p->vleg, prm->wk, prm->leg, p->id);
-	if (err)
-		goto out;
-
-	err = sdpneg_alloc(&p->neg, prm->advertise, leg_port(p->leg),
-			   vleg_port(p->vleg));
+	err = sdpneg_alloc(&p->neg, prm->advertise, leg_port(p->leg), 0);
 
  out:
 	if (err)
@@ -395,7 +435,7 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 
 	p->state = PART_JOINING;
 	identity_from(p, msg);
-	sdpneg_set_video(p->neg, p->vw);
+	video_for(p, has_offer ? msg->mb : NULL);
 
 	if (has_offer) {
 		err = sdpneg_answer(p->neg, msg->mb, &desc, &res);
@@ -470,7 +510,7 @@ int part_connect(struct part **pp, const struct part_prm *prm,
 	p->state = PART_RINGING;
 	p->dialout = true;
 	str_ncpy(p->uri, uri, sizeof(p->uri));
-	sdpneg_set_video(p->neg, p->vw);
+	video_for(p, NULL);
 
 	err = sdpneg_offer(p->neg, &offer);
 	if (err)
@@ -618,7 +658,8 @@ void part_info(const struct part *p, struct part_info *info)
 		 sizeof(info->display_name));
 	leg_stats(p->leg, &info->stats);
 	info->video = p->media.video;
-	vleg_stats(p->vleg, &info->vstats);
+	if (p->vleg)
+		vleg_stats(p->vleg, &info->vstats);
 }
 
 

@@ -286,7 +286,8 @@ static int tick_add_w(void *arg)
 	struct member *m = arg;
 
 	rtick_add(m->room->rt, &m->rt);
-	rvid_add(m->room->rv, &m->rv);
+	if (m->rv.vl)
+		rvid_add(m->room->rv, &m->rv);
 
 	return 0;
 }
@@ -297,12 +298,24 @@ static int tick_remove_w(void *arg)
 	struct member *m = arg;
 
 	rtick_remove(m->room->rt, &m->rt);
-	rvid_remove(m->room->rv, &m->rv, now_ms());
-	vleg_publish(m->rv.vl);
+	if (m->rv.vl) {
+		rvid_remove(m->room->rv, &m->rv, now_ms());
+		vleg_publish(m->rv.vl);
+	}
 
 	/* the statistics as they are when it stops: the manager counts
 	 * them for the departed */
 	leg_publish(m->rt.leg);
+
+	return 0;
+}
+
+
+static int video_add_w(void *arg)
+{
+	struct member *m = arg;
+
+	rvid_add(m->room->rv, &m->rv);
 
 	return 0;
 }
@@ -330,6 +343,14 @@ static void part_event_handler(struct part *p, enum room_event ev,
 			(void)worker_call(room->wk, tick_remove_w, m);
 		worker_load(room->wk, -1);
 		mem_deref(m);
+	}
+
+	/* video added by a re-INVITE to a call that had none */
+	if (ev == EV_PART_UPDATED && m->ticked && !m->rv.vl &&
+	    part_vleg(p)) {
+		m->rv.vl = part_vleg(p);
+		if (worker_call(room->wk, video_add_w, m))
+			m->rv.vl = NULL;
 	}
 
 	/* the codec of an "auto" room is its video callers' */
@@ -613,13 +634,19 @@ static int pin_w(void *arg)
 int room_video_pin(struct room *room, uint64_t id)
 {
 	struct pin_args a = {room, id};
+	struct part *p;
 	int err;
 
 	if (!room)
 		return EINVAL;
 
-	if (!room_part(room, id))
+	p = room_part(room, id);
+	if (!p)
 		return ENOENT;
+
+	/* a caller that never had video is not in the forwarder */
+	if (!part_vleg(p))
+		return ENODATA;
 
 	err = worker_call(room->wk, pin_w, &a);
 	if (!err) {

@@ -111,6 +111,41 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 }
 
 
+/**
+ * Add our video m-line, once (a video leg is made only for a caller that
+ * has video to negotiate). Before the first offer with an m=video line,
+ * even one at port 0: libre matches later offers' lines to the session's
+ * by position, and a line first seen without ours stays declined.
+ *
+ * @return 0 or errno
+ */
+int sdpneg_video_add(struct sdpneg *neg, uint16_t video_port)
+{
+	if (!neg || !video_port)
+		return EINVAL;
+
+	return neg->video ? 0 : sdpvid_add(&neg->video, neg->sess, video_port);
+}
+
+
+/** Whether an offer has a video m-line, even one at port 0 (a line the
+ * offerer may enable later keeps its place, RFC 3264 8) */
+bool sdpneg_has_video(const struct mbuf *offer)
+{
+	static const char tag[] = "m=video ";
+	const char *p = offer ? (const char *)mbuf_buf(offer) : NULL;
+	size_t n = offer ? mbuf_get_left(offer) : 0;
+
+	for (size_t i = 0; p && i + sizeof(tag) - 1 <= n; i++) {
+		if ((i == 0 || p[i - 1] == '\n') &&
+		    !memcmp(p + i, tag, sizeof(tag) - 1))
+			return true;
+	}
+
+	return false;
+}
+
+
 /** What the room forwards, for the offers and answers that follow */
 void sdpneg_set_video(struct sdpneg *neg, const struct sdpneg_vwant *w)
 {

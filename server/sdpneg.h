@@ -51,6 +51,8 @@ struct sdpneg_result {
 
 int  sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 		  uint16_t rtp_port, uint16_t video_port);
+int  sdpneg_video_add(struct sdpneg *neg, uint16_t video_port);
+bool sdpneg_has_video(const struct mbuf *offer);
 void sdpneg_set_video(struct sdpneg *neg, const struct sdpneg_vwant *w);
 int  sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		   struct mbuf **answerp, struct sdpneg_result *res);

@@ -342,6 +342,62 @@ static void test_offer_and_answer(void **state)
 }
 
 
+static bool has_video(const char *sdp)
+{
+	struct mbuf *mb = mbuf_alloc(strlen(sdp) + 1);
+	bool v;
+
+	assert_non_null(mb);
+	mbuf_write_str(mb, sdp);
+	mb->pos = 0;
+	v = sdpneg_has_video(mb);
+	mem_deref(mb);
+
+	return v;
+}
+
+
+/* Whether a video leg is needed: any m=video line, even at port 0 */
+static void test_has_video(void **state)
+{
+	(void)state;
+
+	assert_true(has_video(HDR AUDIO VP8));
+	assert_true(has_video(HDR AUDIO "m=video 0 RTP/AVP 96\r\n"));
+	assert_true(has_video("m=video 4 RTP/AVP 96\r\n"));
+	assert_false(has_video(HDR AUDIO));
+	assert_false(has_video(HDR AUDIO "a=x:m=video 4\r\n"));
+	assert_false(has_video(""));
+	assert_false(sdpneg_has_video(NULL));
+}
+
+
+/* Our video m-line added after an audio-only offer: a re-INVITE that
+ * adds video gets it */
+static void test_video_added_later(void **state)
+{
+	struct fixture *f = test_calloc(1, sizeof(*f));
+	struct sa laddr;
+
+	(void)state;
+	assert_non_null(f);
+	sa_set_str(&laddr, "192.0.2.10", 0);
+	assert_int_equal(0, sdpneg_alloc(&f->neg, &laddr, 20000, 0));
+
+	assert_int_equal(0, answer(f, HDR AUDIO));
+	assert_false(f->res.video.on);
+	assert_null(strstr(f->buf, "m=video"));
+
+	assert_int_equal(0, sdpneg_video_add(f->neg, 30000));
+	assert_int_equal(0, sdpneg_video_add(f->neg, 30000));
+	assert_int_equal(0, answer(f, HDR AUDIO VP8));
+	assert_true(f->res.video.on);
+	assert_non_null(strstr(f->buf, "m=video 30000 RTP/AVP 100\r\n"));
+
+	teardown((void **)&f);
+}
+
+
 int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +417,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_video_first, setup, teardown),
 		leak_test_setup_teardown(test_offer_and_answer, setup,
 					 teardown),
+		leak_test(test_has_video),
+		leak_test(test_video_added_later),
 	};
 
 	(void)argc;
