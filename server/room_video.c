@@ -250,7 +250,7 @@ static void rtp_handler(struct vleg *vl, const struct vleg_pkt *pkt,
 	struct rv_member *s = arg;
 	struct rvid *rv = s->rv;
 	struct vfwd_pkt in, out;
-	bool switched = false;
+	bool switched = false, wait = false;
 	uint64_t now;
 
 	if (!s->watchers) {
@@ -275,6 +275,8 @@ static void rtp_handler(struct vleg *vl, const struct vleg_pkt *pkt,
 			continue;
 
 		res = vfwd_packet(&r->out, &in, now, VIDEO_CLOCK, &out);
+		if (res == VFWD_WAIT)
+			wait = true;
 		if (res != VFWD_SEND && res != VFWD_SWITCH)
 			continue;
 
@@ -287,6 +289,11 @@ static void rtp_handler(struct vleg *vl, const struct vleg_pkt *pkt,
 			switched = true;
 		}
 	}
+
+	/* a receiver waits for this source's keyframe: also one whose
+	 * source came back with a new SSRC, which no switch asked for */
+	if (wait)
+		ask_key(rv, s, rv->now_ms);
 
 	if (!switched)
 		return;

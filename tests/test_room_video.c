@@ -390,6 +390,36 @@ static void test_receiver_hold(void **state)
 }
 
 
+/* A source that comes back with a new SSRC: its receivers wait for its
+ * keyframe, which is asked for, and their numbers go on */
+static void test_source_new_ssrc(void **state)
+{
+	struct fixture *f = *state;
+	const struct fake_vsent *c = NULL;
+	uint16_t last;
+
+	add_all(f);
+	tick(f, 0, 20);
+	frame(f, 0, true);
+	frame(f, 0, false);
+	tick(f, 0, 1000);
+	c = sent(f, 2);
+	assert_int_equal(2, c->n);
+	last = c->seq[1];
+	assert_int_equal(1, sent(f, 0)->keys_asked);
+
+	/* SSRC0 + 8: a delta frame first, not sent; a keyframe asked */
+	fake_vleg_packet(f->vl[0], SSRC0 + 8, 100, 5000, false, true);
+	assert_int_equal(2, c->n);
+	assert_int_equal(2, sent(f, 0)->keys_asked);
+
+	fake_vleg_packet(f->vl[0], SSRC0 + 8, 101, 8000, true, true);
+	assert_int_equal(3, c->n);
+	assert_int_equal(SSRC0 + 8, c->from_ssrc[2]);
+	assert_int_equal((uint16_t)(last + 1), c->seq[2]);
+}
+
+
 /* A source that negotiated no PLI or FIR is asked by SIP INFO; off
  * shows nobody */
 static void test_info_and_off(void **state)
@@ -432,6 +462,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_pin_and_leave, setup, teardown),
 		leak_test_setup_teardown(test_receiver_hold, setup, teardown),
 		leak_test_setup_teardown(test_info_and_off, setup, teardown),
+		leak_test_setup_teardown(test_source_new_ssrc, setup,
+					 teardown),
 	};
 
 	(void)argc;
