@@ -413,9 +413,13 @@ static int member_join(struct room *room, struct member *m, bool inbound)
 {
 	int err = member_add(room, m);
 
-	/* an inbound caller has its 200 OK: it joined, whatever follows */
-	if (inbound && room->eh)
-		room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
+	/* an inbound caller has its 200 OK: it joined, whatever follows;
+	 * its video may be what an "auto" room forwards from now on */
+	if (inbound) {
+		vw_update(room);
+		if (room->eh)
+			room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
+	}
 
 	if (err) {
 		log_warn("room %s: participant %llu cannot be mixed: %m",

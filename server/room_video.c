@@ -280,8 +280,8 @@ static void rtp_handler(struct vleg *vl, const struct vleg_pkt *pkt,
 		if (res != VFWD_SEND && res != VFWD_SWITCH)
 			continue;
 
-		vleg_send(r->vl, pkt, out.seq, out.ts);
-		rv->st.forwarded++;
+		if (vleg_send(r->vl, pkt, out.seq, out.ts))
+			rv->st.forwarded++;
 
 		if (res == VFWD_SWITCH) {
 			rv->st.switches++;
@@ -375,7 +375,7 @@ static bool poll_members(struct rvid *rv, uint64_t now_ms)
 
 	for (struct le *le = rv->members.head; le; le = le->next) {
 		struct rv_member *m = le->data;
-		bool sends = vleg_sends(m->vl), gets = vleg_gets(m->vl);
+		bool sends = vleg_live(m->vl), gets = vleg_gets(m->vl);
 
 		if (sends != m->sends) {
 			m->sends = sends;

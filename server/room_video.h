@@ -29,7 +29,9 @@ struct rv_member {
 	uint64_t id;                 /* participant id                    */
 	struct vleg *vl;
 	struct vfwd_out out;         /* the one stream it is sent         */
-	bool sends;                  /* it sends video (a source)         */
+	bool sends;                  /* it sends video now (a source):
+				      * agreed, and some came in the last
+				      * second                            */
 	bool gets;                   /* it takes video (a receiver)       */
 	uint32_t watchers;           /* receivers shown it or waiting     */
 	uint64_t asked_ms;           /* last keyframe request to it       */

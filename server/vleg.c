@@ -33,6 +33,7 @@ enum {
 	PSFB_PLI = 1,
 	PSFB_FIR = 4,
 	RTPFB_NACK = 1,
+	LIVE_MS = 1000,              /* no video this long: not sending   */
 };
 
 struct vleg {
@@ -329,8 +330,7 @@ void vleg_publish(struct vleg *vl)
 	pthread_mutex_lock(&vl->snap_lock);
 	vl->snap = vl->st;
 	vl->snap.raddr = vl->media.raddr;
-	vl->snap.sending = vl->last_rx && vleg_sends(vl) &&
-		tmr_jiffies() - vl->last_rx < 1000;
+	vl->snap.sending = vleg_live(vl);
 	pthread_mutex_unlock(&vl->snap_lock);
 }
 
@@ -357,6 +357,15 @@ bool vleg_sends(const struct vleg *vl)
 }
 
 
+/** Whether the peer sends video now: agreed, and some came in the last
+ * second (a phone may agree to send and send nothing, or stop) */
+bool vleg_live(const struct vleg *vl)
+{
+	return vleg_sends(vl) && vl->last_rx &&
+		tmr_jiffies() - vl->last_rx < LIVE_MS;
+}
+
+
 /** Whether the peer takes video from us (it can be a receiver) */
 bool vleg_gets(const struct vleg *vl)
 {
@@ -372,10 +381,13 @@ bool vleg_gets(const struct vleg *vl)
  *             written over and given back as it was
  * @param seq  Sequence number for this receiver
  * @param ts   Timestamp for this receiver
+ *
+ * @return true if it went out
  */
-void vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
+bool vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	       uint32_t ts)
 {
+	bool sent = false;
 	struct mbuf *mb = pkt->mb;
 	size_t pos = mb->pos;
 	struct rtp_header hdr;
@@ -394,9 +406,12 @@ void vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 		if (!udp_send(rtp_sock(vl->rtp), &vl->media.raddr, mb)) {
 			vl->st.pkts_out++;
 			vl->st.bytes_out += pkt->len;
+			sent = true;
 		}
 	}
 	mb->pos = pos;
+
+	return sent;
 }
 
 

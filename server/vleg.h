@@ -83,8 +83,9 @@ void vleg_stats(const struct vleg *vl, struct vleg_stats *st);
 void vleg_sink(struct vleg *vl, vleg_rtp_h *rh, vleg_fb_h *fh, void *arg);
 const struct sdpneg_video *vleg_media(const struct vleg *vl);
 bool vleg_sends(const struct vleg *vl);
+bool vleg_live(const struct vleg *vl);
 bool vleg_gets(const struct vleg *vl);
-void vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
+bool vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	       uint32_t ts);
 enum vleg_key vleg_ask_key(struct vleg *vl);
 void vleg_nack(struct vleg *vl, uint32_t ssrc, uint16_t pid, uint16_t blp);

@@ -127,6 +127,47 @@ static void test_members_and_events(void **state)
 }
 
 
+/* An "auto" room forwards its first video caller's codec, and any again
+ * once the last video caller left */
+static void test_auto_video_codec(void **state)
+{
+	struct fixture *f = *state;
+	struct sdpneg_video h264 = {.on = true, .codec = VCODEC_H264,
+				    .h264_pm = 1, .send = true, .recv = true};
+	struct part *a, *b;
+	enum vcodec c;
+
+	a = join(f, 31);
+	assert_false(room_video_codec(f->room, &c));
+	assert_true(fake_part_vwant(a)->any);
+
+	fake_part_video_next = &h264;
+	b = join(f, 32);
+	assert_true(room_video_codec(f->room, &c));
+	assert_int_equal(VCODEC_H264, c);
+	assert_false(fake_part_vwant(a)->any);
+	assert_int_equal(VCODEC_H264, fake_part_vwant(a)->codec);
+	assert_int_equal(1, fake_part_vwant(a)->h264_pm);
+
+	/* another codec cannot be set while it is in use */
+	{
+		struct room_prm prm = *room_prm(f->room);
+
+		prm.video_codec = 1 + VCODEC_VP8;
+		assert_int_equal(EALREADY, room_set_prm(f->room, &prm));
+		prm.video_codec = 1 + VCODEC_H264;
+		assert_int_equal(0, room_set_prm(f->room, &prm));
+		prm.video_codec = ROOM_VIDEO_AUTO;
+		assert_int_equal(0, room_set_prm(f->room, &prm));
+	}
+
+	part_hangup(b, "hung up");
+	assert_false(room_video_codec(f->room, &c));
+	assert_true(fake_part_vwant(a)->any);
+	room_close(f->room, "done");
+}
+
+
 /* A dial-out is a member while it rings, and joins when answered; one
  * that cannot be made is not a member */
 static void test_dial(void **state)
@@ -244,6 +285,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_members_and_events, setup,
 					 teardown),
 		leak_test_setup_teardown(test_dial, setup, teardown),
+		leak_test_setup_teardown(test_auto_video_codec, setup,
+					 teardown),
 		leak_test_setup_teardown(test_ticks_on_worker, setup,
 					 teardown),
 	};

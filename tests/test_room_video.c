@@ -420,6 +420,30 @@ static void test_source_new_ssrc(void **state)
 }
 
 
+/* A talker who agreed to send video and sends none is passed over; a
+ * source that stops sending gives up the floor */
+static void test_quiet_source(void **state)
+{
+	struct fixture *f = *state;
+
+	fake_vleg_quiet(f->vl[1], true);
+	add_all(f);
+	tick(f, 0, 20);
+	assert_int_equal(1, f->last.id);
+
+	for (int k = 0; k < 200; k++)
+		tick(f, 2, 20);
+	assert_int_equal(1, f->sources);
+	assert_int_equal(0, sent(f, 1)->keys_asked);
+
+	/* alice goes quiet: the floor goes to carol, who sends */
+	fake_vleg_quiet(f->vl[0], true);
+	tick(f, 0, 20);
+	assert_int_equal(VSEL_LEFT, f->last.reason);
+	assert_int_equal(3, f->last.id);
+}
+
+
 /* A source that negotiated no PLI or FIR is asked by SIP INFO; off
  * shows nobody */
 static void test_info_and_off(void **state)
@@ -464,6 +488,7 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_info_and_off, setup, teardown),
 		leak_test_setup_teardown(test_source_new_ssrc, setup,
 					 teardown),
+		leak_test_setup_teardown(test_quiet_source, setup, teardown),
 	};
 
 	(void)argc;

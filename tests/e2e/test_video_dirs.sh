@@ -6,7 +6,7 @@
 # his port); gina and hank (whole list) get H.264, gina under the payload
 # type she negotiated and nothing else.
 #
-# Room "v" (VP8): alice (red) talks, bob (blue) is muted, so bob sees
+# Room "v" ("auto", so VP8, the callers' codec): alice (red) talks, bob (blue) is muted, so bob sees
 # alice and alice sees bob. Then, by bob's own re-INVITEs:
 #   /video_dir sendonly  bob is sent no video; alice still sees bob
 #   /video_dir sendrecv  bob sees alice again, from a keyframe
@@ -23,7 +23,7 @@ now() { date +%s.%N; }
 
 chorusd_start
 api_expect 201 POST /v1/rooms '{"name":"h","video_codec":"h264"}'
-api_expect 201 POST /v1/rooms '{"name":"v","video_codec":"vp8"}'
+api_expect 201 POST /v1/rooms '{"name":"v"}'
 
 bsv_setup frank 5080 4450 31000 red 440 vp8
 bsv_setup gina  5082 4452 31010 blue 1000
@@ -55,6 +55,10 @@ pget() { json "[p for p in d['participants'] if '$1' in p['uri']][0]$2"; }
 	fail "frank: video_refused: $(pget frank "['video_refused']")"
 [ "$(pget gina "['video']['codec']")" = h264 ] || fail "gina: not H.264"
 GINA_PT=$(pget gina "['video']['payload_type']")
+# room v is "auto": it forwards its first video caller's codec
+api_expect 200 GET /v1/rooms/v
+[ "$(json 'd["video_codec"]')" = auto ] && [ "$(json 'd["video"]["codec"]')" = vp8 ] ||
+	fail "auto room v: $(cat "$T/http.body")"
 api_expect 200 GET /v1/rooms/v/participants
 BOB=$(pid bob)
 api_expect 200 PATCH /v1/rooms/v/participants/$BOB '{"muted":true}'

@@ -64,11 +64,14 @@ void fake_vleg_feedback(struct vleg *vl, enum vleg_fb fb, uint16_t pid,
 			uint16_t blp);
 const struct fake_vsent *fake_vleg_sent(const struct vleg *vl);
 void fake_vleg_clear(struct vleg *vl);
+void fake_vleg_quiet(struct vleg *vl, bool quiet);
 
 /* participant */
 extern int fake_part_fail;           /* part_accept/connect fail so   */
 extern unsigned fake_part_live;      /* participants not yet freed    */
 extern unsigned fake_part_infos;     /* keyframe INFOs asked for      */
+extern const struct sdpneg_video *fake_part_video_next; /* the next
+				      * participant made agreed this  */
 void fake_part_answer(struct part *p);
 void fake_part_video(struct part *p, const struct sdpneg_video *v);
 const struct sdpneg_vwant *fake_part_vwant(const struct part *p);

@@ -40,6 +40,9 @@ static void emit(struct part *p, enum room_event ev, const char *reason)
 }
 
 
+const struct sdpneg_video *fake_part_video_next;
+
+
 static int part_new(struct part **pp, const struct part_prm *prm,
 		    enum part_state state)
 {
@@ -58,6 +61,11 @@ static int part_new(struct part **pp, const struct part_prm *prm,
 	str_ncpy(p->room, prm->room, sizeof(p->room));
 	p->prm.room = p->room;
 	p->state = state;
+
+	if (fake_part_video_next) {
+		p->video = *fake_part_video_next;
+		fake_part_video_next = NULL;
+	}
 
 	err = leg_alloc(&p->leg, prm->wk, prm->leg, prm->id, NULL, NULL);
 	if (!err)

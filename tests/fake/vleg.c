@@ -18,6 +18,7 @@ struct vleg {
 	struct vleg_stats st;
 	struct fake_vsent sent;
 	uint16_t port;
+	bool quiet;
 };
 
 
@@ -89,13 +90,26 @@ bool vleg_sends(const struct vleg *vl)
 }
 
 
+bool vleg_live(const struct vleg *vl)
+{
+	return vleg_sends(vl) && !vl->quiet;
+}
+
+
+/* The peer agreed to send video, and sends none (or stops) */
+void fake_vleg_quiet(struct vleg *vl, bool quiet)
+{
+	vl->quiet = quiet;
+}
+
+
 bool vleg_gets(const struct vleg *vl)
 {
 	return vl->media.on && vl->media.send;
 }
 
 
-void vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
+bool vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	       uint32_t ts)
 {
 	struct fake_vsent *s = &vl->sent;
@@ -108,6 +122,8 @@ void vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	}
 	s->n++;
 	vl->st.pkts_out++;
+
+	return true;
 }
 
 
