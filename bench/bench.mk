@@ -2,7 +2,8 @@
 # Included by the top-level Makefile after mixer/mixer.mk.
 
 LOAD_SRCS := bench/chorus_load.c bench/load_audio.c bench/load_report.c \
-	bench/load_rtp.c bench/load_sip.c
+	bench/load_rtp.c bench/load_sip.c \
+	bench/load_video.c bench/load_api.c
 LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 $(LOAD_OBJS): CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
@@ -22,4 +23,14 @@ bench-ab: $(BUILD)/chorus-load
 	bench/ab.sh --reps $(or $(REPS),7) --load $(BUILD)/chorus-load \
 		$(AB) $(A) $(B)
 
-.PHONY: chorus-load bench-capacity bench-ab
+# The video forwarding floor: a plain UDP relay (bench/video.sh)
+$(BUILD)/udp_relay: $(BUILD)/obj/bench/udp_relay.o
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $^
+
+# Rooms of 10 and 50 video callers against the relay's floor (as root):
+#   make bench-video [VIDEO_ARGS="--quick"]   (bench/video.sh --help)
+bench-video: $(BUILD)/chorusd $(BUILD)/chorus-load $(BUILD)/udp_relay
+	bench/video.sh --build $(BUILD) $(VIDEO_ARGS)
+
+.PHONY: chorus-load bench-capacity bench-ab bench-video

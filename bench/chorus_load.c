@@ -11,6 +11,13 @@
  *
  * Join-rate mode (--join-only) places the calls at --rate calls/s without
  * media and reports the share answered 200 and the rate achieved.
+ *
+ * With --video CLIP.ivf every caller also offers and sends VP8 video (a
+ * pre-encoded clip, replayed) and checks the one stream it is forwarded;
+ * --api reads chorusd's own video counters over the window. --relay sends
+ * the same video, and no SIP or audio, to bench/udp_relay instead: the
+ * floor that chorusd's forwarding is compared with (bench/video.sh).
+ * Video, API and relay addresses must be on loopback.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -25,6 +32,7 @@ enum {
 	PLACE_MS = 1,             /* call pacing timer [ms]               */
 	BYE_WAIT_MS = 5000,       /* BYE transactions get this long [ms]  */
 	FD_SPARE = 256,           /* fds besides the RTP sockets          */
+	FD_PER_CALL_VIDEO = 3,    /* audio RTP, video RTP and RTCP        */
 	EXIT_USAGE = 2,
 };
 
@@ -57,6 +65,20 @@ static void usage(FILE *f)
 "  -j, --join-only          join-rate test: calls without media\n"
 "      --codec-cost         time Opus at chorusd's settings and exit\n"
 "      --complexity N       chorusd's Opus complexity, for --codec-cost (5)\n"
+"      --video CLIP.ivf     every caller sends this VP8 clip too, looped,\n"
+"                           and checks the video it is forwarded\n"
+"      --fps F              the clip's frame rate (25)\n"
+"      --fb pli|fir|none    keyframe request offered in a=rtcp-fb (pli)\n"
+"      --api ADDR:PORT      chorusd's HTTP API: its video counters over\n"
+"                           the window\n"
+"      --relay ADDR:PORT    no SIP, no audio: video to udp_relay, caller i\n"
+"                           to PORT + 2i (needs --video)\n"
+"      --relay-ctl PORT     udp_relay's control port: its counters\n"
+"      --video-quiet Q      with --video: the first Q callers of each room\n"
+"                           offer video but send none (camera off)\n"
+"      --audio-first S      with --video: first a window of S seconds with\n"
+"                           the video held back (its cost is the audio's),\n"
+"                           then video, the warm-up again, the window\n"
 "  -v, --verbose            print every participant\n");
 }
 
@@ -88,6 +110,10 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		{"join-only", 0, 0, 'j'}, {"codec-cost", 0, 0, 6},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
 		{"hold", 1, 0, 7}, {"complexity", 1, 0, 8},
+		{"video", 1, 0, 9}, {"fps", 1, 0, 10}, {"fb", 1, 0, 11},
+		{"api", 1, 0, 12}, {"relay", 1, 0, 13},
+		{"relay-ctl", 1, 0, 14}, {"audio-first", 1, 0, 15},
+		{"video-quiet", 1, 0, 16},
 		{0, 0, 0, 0},
 	};
 	int c, v;
@@ -98,6 +124,7 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		.duration = 10.0, .warmup = 2.0, .rate = 200.0,
 		.max_pending = 500, .join_timeout = 10.0, .rtp_base = 40000,
 		.codec = LOAD_OPUS, .silence = LOAD_SIL_FRAMES, .complexity = 5,
+		.fps = 25.0, .fb = "pli",
 	};
 
 	while ((c = getopt_long(argc, argv, "s:l:n:r:k:d:w:R:P:t:c:jvh",
@@ -120,6 +147,14 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		case 'j': o->join_only = true; break;
 		case 6:   o->codec_cost = true; break;
 		case 7:   o->hold = atof(optarg); break;
+		case 9:   o->video = optarg; break;
+		case 10:  o->fps = atof(optarg); break;
+		case 11:  o->fb = optarg; break;
+		case 12:  o->api = optarg; break;
+		case 13:  o->relay = optarg; break;
+		case 14:  o->relay_ctl = (uint16_t)atol(optarg); break;
+		case 15:  o->audio_first = atof(optarg); break;
+		case 16:  o->video_quiet = (uint32_t)atol(optarg); break;
 		case 8:
 			v = atoi(optarg);
 			if (v < 0 || v > 10) {
@@ -158,6 +193,32 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 	    o->calls > 60000)
 		return EINVAL;
 
+	if ((o->relay && !o->video) || (o->video && o->join_only) ||
+	    o->audio_first < 0 || o->audio_first > 3600 ||
+	    (o->audio_first > 0 && (!o->video || o->relay)) ||
+	    (strcmp(o->fb, "pli") && strcmp(o->fb, "fir") &&
+	     strcmp(o->fb, "none")))
+		return EINVAL;
+
+	return 0;
+}
+
+
+/* Video, the API and the relay: loopback only */
+static int addr_check(const char *what, const char *addr)
+{
+	struct sa sa;
+
+	if (!addr)
+		return 0;
+
+	if (sa_decode(&sa, addr, str_len(addr)) || sa_af(&sa) != AF_INET ||
+	    !load_is_loopback(sa.u.in.sin_addr.s_addr)) {
+		fprintf(stderr, "chorus-load: %s %s: an IPv4 loopback "
+			"ADDR:PORT is needed with --video\n", what, addr);
+		return EINVAL;
+	}
+
 	return 0;
 }
 
@@ -186,9 +247,33 @@ static void bye_all(struct load_run *r)
 	for (uint32_t i = 0; i < r->o.calls; i++)
 		load_sip_hangup(&r->partv[i]);
 
+	if (!r->sip) {
+		tmr_start(&r->tmr_guard, 1, stop_now, NULL);
+		return;
+	}
+
 	tmr_start(&r->tmr_guard, BYE_WAIT_MS, stop_now, NULL);
 	load_sip_shutdown(r->sip, stop_now, NULL);
 }
+
+
+/* The forwarder's counters: chorusd's API or the relay's control port */
+static void fwd_take(struct load_run *r, struct load_fwd *f)
+{
+	int err = 0;
+
+	if (r->o.relay && r->o.relay_ctl)
+		err = load_relay_fwd(f, r->o.relay_ctl);
+	else if (!r->o.relay && r->o.api && r->have_video)
+		err = load_api_fwd(f, r->o.api, r->o.prefix, r->o.rooms);
+
+	if (err)
+		fprintf(stderr, "chorus-load: forwarder counters: %s\n",
+			strerror(err));
+}
+
+
+static void window_start(void *arg);
 
 
 static void window_end(void *arg)
@@ -201,9 +286,24 @@ static void window_end(void *arg)
 	if (r->o.pid && load_psample_take(&r->srv1, r->o.pid))
 		fprintf(stderr, "chorus-load: cannot read /proc/%d\n",
 			r->o.pid);
+	fwd_take(r, &r->fwd1);
 
-	load_report_join(r);
+	if (r->audio_phase || r->o.audio_first <= 0)
+		load_report_join(r);
 	load_report_media(r);
+
+	/* the audio-only window is over: the video starts, and after
+	 * the warm-up (its keyframes) the window is measured again */
+	if (r->audio_phase) {
+		r->audio_phase = false;
+		load_rtp_video_hold(r->rtp, false);
+		tmr_start(&r->tmr_phase, (uint64_t)(r->o.warmup * 1000),
+			  window_start, r);
+		return;
+	}
+
+	if (r->have_video)
+		load_report_video(r);
 	bye_all(r);
 }
 
@@ -212,6 +312,7 @@ static void window_start(void *arg)
 {
 	struct load_run *r = arg;
 
+	fwd_take(r, &r->fwd0);
 	if (r->o.pid && load_psample_take(&r->srv0, r->o.pid))
 		fprintf(stderr, "chorus-load: cannot read /proc/%d\n",
 			r->o.pid);
@@ -219,7 +320,9 @@ static void window_start(void *arg)
 	r->win0 = load_now_us();
 	load_rtp_window(r->rtp, true);
 
-	tmr_start(&r->tmr_phase, (uint64_t)(r->o.duration * 1000),
+	tmr_start(&r->tmr_phase, (uint64_t)((r->audio_phase ?
+					     r->o.audio_first :
+					     r->o.duration) * 1000),
 		  window_end, r);
 }
 
@@ -289,6 +392,31 @@ static void place_handler(void *arg)
 }
 
 
+/* --relay: no calls; every participant is up at once and sends its
+ * video to the relay, caller i to the relay's port + 2i */
+static void relay_place(void *arg)
+{
+	struct load_run *r = arg;
+	struct sa sa;
+	uint64_t now = load_now_us();
+
+	(void)sa_decode(&sa, r->o.relay, str_len(r->o.relay));
+	r->t0 = now;
+	for (uint32_t i = 0; i < r->o.calls; i++) {
+		struct load_part *p = &r->partv[i];
+
+		p->state = CALL_UP;
+		p->t_invite = p->t_answer = now;
+		p->v.raddr = sa.u.in.sin_addr.s_addr;
+		p->v.rport = (uint16_t)(sa_port(&sa) + 2 * i);
+		load_rtp_video_on(r->rtp, p);
+	}
+	r->placed = r->o.calls;
+
+	join_done(r);
+}
+
+
 static void signal_handler(int sig)
 {
 	(void)sig;
@@ -320,10 +448,11 @@ static int codec_cost(const struct load_opts *o)
 
 /* Enough descriptors for one RTP socket per participant; libre's poll
  * table is sized once, before its first fd_listen() */
-static int fds_raise(uint32_t calls)
+static int fds_raise(uint32_t calls, bool video)
 {
 	struct rlimit rl;
-	rlim_t need = calls + FD_SPARE;
+	rlim_t need = (rlim_t)calls * (video ? FD_PER_CALL_VIDEO : 1) +
+		FD_SPARE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return errno;
@@ -350,6 +479,35 @@ static int setup(struct load_run *r)
 		return err;
 	}
 
+	if (o->video) {
+		err = addr_check("--server", o->relay ? NULL : o->server);
+		err |= addr_check("--local", o->relay ? NULL : o->laddr);
+		err |= addr_check("--api", o->api);
+		err |= addr_check("--relay", o->relay);
+		if (err)
+			return EINVAL;
+
+		if (o->relay) {
+			struct sa sa;
+
+			(void)sa_decode(&sa, o->relay, str_len(o->relay));
+			if (sa_port(&sa) + 2ull * o->calls > 65535) {
+				fprintf(stderr, "chorus-load: --relay: port "
+					"+ 2 x calls above 65535\n");
+				return EINVAL;
+			}
+		}
+
+		err = load_video_init(&r->video, o->video, o->fps);
+		if (err) {
+			fprintf(stderr, "chorus-load: %s: %s\n", o->video,
+				strerror(err));
+			return err;
+		}
+		r->have_video = true;
+		r->audio_phase = o->audio_first > 0;
+	}
+
 	r->partv = mem_zalloc(o->calls * sizeof(*r->partv), NULL);
 	if (!r->partv)
 		return ENOMEM;
@@ -359,20 +517,31 @@ static int setup(struct load_run *r)
 
 		p->idx = i;
 		p->fd = -1;
+		p->v.fd = p->v.cfd = -1;
 		p->room = i % o->rooms;
 		p->talker = i / o->rooms < o->talkers;
+		p->vquiet = i / o->rooms < o->video_quiet;
 	}
 
 	err = load_rtp_alloc(&r->rtp, r->partv, o->calls, &r->audio,
-			     o->rtp_base);
+			     r->have_video ? &r->video : NULL, o->rtp_base);
+	if (!err && r->audio_phase)
+		load_rtp_video_hold(r->rtp, true);
 	if (err) {
 		fprintf(stderr, "chorus-load: RTP sockets: %s\n",
 			strerror(err));
 		return err;
 	}
 
+	if (o->relay) {
+		err = load_rtp_start(r->rtp);
+		if (!err)
+			tmr_start(&r->tmr_place, PLACE_MS, relay_place, r);
+		return err;
+	}
+
 	sp = (struct load_sip_prm){o->server, o->laddr, o->prefix,
-		&r->audio, !o->join_only};
+		&r->audio, !o->join_only, r->have_video, o->fb};
 	err = load_sip_alloc(&r->sip, &sp, r->rtp);
 	if (err) {
 		fprintf(stderr, "chorus-load: SIP on %s: %s\n", o->laddr,
@@ -410,10 +579,10 @@ int main(int argc, char *argv[])
 	if (err)
 		return 1;
 
-	err = fds_raise(r->o.calls);
+	err = fds_raise(r->o.calls, r->o.video != NULL);
 	if (err) {
-		fprintf(stderr, "chorus-load: need %u descriptors: %s\n",
-			r->o.calls + FD_SPARE, strerror(err));
+		fprintf(stderr, "chorus-load: not enough descriptors for %u "
+			"calls: %s\n", r->o.calls, strerror(err));
 		goto out;
 	}
 
@@ -427,7 +596,10 @@ int main(int argc, char *argv[])
 
 	/* the hard bound: joining, waiting, measuring and the BYEs */
 	bound_ms = (uint64_t)((r->o.calls / r->o.rate + r->o.join_timeout +
-			       r->o.warmup + r->o.duration) * 1000) +
+			       r->o.warmup + r->o.duration +
+			       r->o.audio_first +
+			       (r->o.audio_first > 0 ? r->o.warmup : 0)) *
+			      1000) +
 		2 * BYE_WAIT_MS;
 	tmr_start(&r->tmr_guard, bound_ms, bound_reached, r);
 
@@ -447,6 +619,7 @@ int main(int argc, char *argv[])
 		load_rtp_close(r->partv, r->o.calls);
 	r->partv = mem_deref(r->partv);
 	load_audio_close(&r->audio);
+	load_video_close(&r->video);
 	libre_close();
 
 	return err ? 1 : 0;

@@ -3,14 +3,51 @@
  *
  * Per participant (with --csv or -v) one "part" line; then one "join"
  * line for the calls and one "summary" line for the window, both
- * key=value so that scripts can read them.
+ * key=value so that scripts can read them. With video, a "video" line
+ * (and with -v a "vpart" line per participant) follows.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <re.h>
 #include "load.h"
+
+
+/* Time on a CPU of every thread of pid [ns]: the first field of each
+ * /proc/PID/task/TID/schedstat, exact where utime + stime count ticks */
+static uint64_t run_ns_of(int pid)
+{
+	char path[96];
+	struct dirent *de;
+	uint64_t sum = 0;
+	DIR *d;
+
+	re_snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+
+	while ((de = readdir(d))) {
+		unsigned long long ran;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		re_snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
+			    pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ran) == 1)
+			sum += ran;
+		fclose(f);
+	}
+	closedir(d);
+
+	return sum;
+}
 
 
 /* utime + stime and VmRSS of pid (proc(5)) */
@@ -36,6 +73,7 @@ int load_psample_take(struct load_psample *s, int pid)
 			 "%*u %lu %lu", &ut, &st) != 2)
 		return EPROTO;
 	s->ticks = (uint64_t)ut + st;
+	s->run_ns = run_ns_of(pid);
 
 	/* time the process waited on a run queue: other work on its core */
 	re_snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
@@ -234,7 +272,7 @@ void load_report_media(struct load_run *r)
 	long tck = sysconf(_SC_CLK_TCK);
 	struct agg a;
 	uint32_t failed = 0, dropped = 0;
-	double srv_cpu = -1, srv_wait = -1, steal = -1, gen_cpu;
+	double srv_cpu = -1, srv_run = -1, srv_wait = -1, steal = -1, gen_cpu;
 	FILE *csv = NULL;
 
 	memset(&a, 0, sizeof(a));
@@ -267,6 +305,8 @@ void load_report_media(struct load_run *r)
 
 		srv_cpu = 100.0 * (double)(r->srv1.ticks - r->srv0.ticks) /
 			tck / span;
+		srv_run = 100.0 * (double)(r->srv1.run_ns - r->srv0.run_ns) /
+			1e9 / span;
 		srv_wait = 100.0 * (double)(r->srv1.wait_ns -
 					    r->srv0.wait_ns) / 1e9 / span;
 		steal = 100.0 * (double)(r->srv1.steal - r->srv0.steal) /
@@ -286,7 +326,7 @@ void load_report_media(struct load_run *r)
 	       "jitter_ms_max=%.3f worst_loss_pct=%.3f worst_late_pct=%.3f "
 	       "spread_ms_max=%.1f bad_parts=%u srv_cpu_pct=%.1f "
 	       "srv_rss_kb=%llu srv_runq_wait_pct=%.1f steal_pct=%.1f "
-	       "gen_cpu_pct=%.1f send_errors=%llu\n",
+	       "gen_cpu_pct=%.1f send_errors=%llu mode=%s srv_run_pct=%.2f\n",
 	       r->o.calls, r->o.rooms, r->o.talkers,
 	       r->o.codec == LOAD_OPUS ? "opus" : "pcmu",
 	       load_silence_name(r->o.silence), win, a.n, failed, dropped,
@@ -297,11 +337,174 @@ void load_report_media(struct load_run *r)
 	       pct_of(a.jitv, a.n, 0.5), a.n ? a.jitv[a.n - 1] : 0.0,
 	       a.worst_loss, a.worst_late, a.worst_spread, a.bad, srv_cpu,
 	       (unsigned long long)r->srv1.rss_kb, srv_wait, steal, gen_cpu,
-	       (unsigned long long)load_rtp_errors(r->rtp));
+	       (unsigned long long)load_rtp_errors(r->rtp),
+	       r->o.relay ? "relay" : r->audio_phase ? "audio_first" :
+	       r->have_video ? "audio+video" : "audio", srv_run);
 
  out:
 	if (csv)
 		fclose(csv);
 	mem_deref(a.ppsv);
 	mem_deref(a.jitv);
+}
+
+
+/* Video totals over the receivers */
+struct vagg {
+	double *ppsv;
+	size_t n;                 /* receivers, call up with video     */
+	uint32_t refused;         /* answered m=video 0                */
+	uint32_t deaf;            /* nothing forwarded to it           */
+	uint32_t ssrc_bad;        /* saw other than exactly one SSRC   */
+	uint64_t pkts, bytes, gaps, missing, reord, bad, keys, frames;
+	uint64_t pic_jumps, rtcp, plis, firs, nacks, plis_all;
+};
+
+
+static void vpart_line(const struct load_run *r, const struct load_part *p,
+		       double win)
+{
+	const struct load_vrx *x = &p->v.rx;
+
+	printf("vpart idx=%u room=%s%u talker=%d pkts=%llu pps=%.2f "
+	       "kbps=%.1f ssrcs=%u gaps=%llu missing=%llu reordered=%llu "
+	       "pic_jumps=%llu frames=%llu keys=%llu bad=%llu rtcp=%llu "
+	       "plis=%llu plis_call=%llu\n", p->idx, r->o.prefix, p->room,
+	       p->talker, (unsigned long long)x->received,
+	       x->received / win, x->bytes * 8 / win / 1000, x->ssrcs,
+	       (unsigned long long)x->gaps, (unsigned long long)x->missing,
+	       (unsigned long long)x->reordered,
+	       (unsigned long long)x->pic_jumps,
+	       (unsigned long long)x->frames, (unsigned long long)x->keys,
+	       (unsigned long long)x->bad, (unsigned long long)x->rtcp,
+	       (unsigned long long)x->plis,
+	       (unsigned long long)x->plis_all);
+}
+
+
+static void vaggregate(const struct load_run *r, struct vagg *a, double win)
+{
+	for (uint32_t i = 0; i < r->o.calls; i++) {
+		const struct load_part *p = &r->partv[i];
+		const struct load_vrx *x = &p->v.rx;
+
+		if (!p->t_answer)
+			continue;
+		if (!p->v.rport) {
+			a->refused++;
+			continue;
+		}
+
+		a->ppsv[a->n++] = x->received / win;
+		a->deaf += !x->received;
+		a->ssrc_bad += x->ssrcs != 1;
+		a->pkts += x->received;
+		a->bytes += x->bytes;
+		a->gaps += x->gaps;
+		a->missing += x->missing;
+		a->reord += x->reordered;
+		a->bad += x->bad;
+		a->keys += x->keys;
+		a->frames += x->frames;
+		a->pic_jumps += x->pic_jumps;
+		a->rtcp += x->rtcp;
+		a->plis += x->plis;
+		a->firs += x->firs;
+		a->nacks += x->nacks;
+		a->plis_all += x->plis_all;
+
+		if (r->o.verbose)
+			vpart_line(r, p, win);
+	}
+}
+
+
+/**
+ * The video line: the clip, what was sent and forwarded in the window,
+ * the receivers' checks, the forwarder's own counters, and the
+ * forwarder's CPU per forwarded packet
+ */
+void load_report_video(struct load_run *r)
+{
+	const struct load_video *v = &r->video;
+	double win = (double)(r->win1 - r->win0) / 1e6;
+	double clip_s = v->nframes / v->fps;
+	double fwd_s = 0, srv_pps = -1, cpu_s = -1, run_s = -1, us_fwd = -1;
+	double us_fwd_run = -1;
+	uint64_t fwd = 0, drop = 0, sw = 0, kw = 0, kt = 0;
+	long tck = sysconf(_SC_CLK_TCK);
+	struct vagg a;
+
+	memset(&a, 0, sizeof(a));
+	a.ppsv = mem_zalloc((r->o.calls + 1) * sizeof(double), NULL);
+	if (!a.ppsv)
+		return;
+
+	vaggregate(r, &a, win);
+	qsort(a.ppsv, a.n, sizeof(double), cmp_dbl);
+
+	if (r->fwd0.ok && r->fwd1.ok && r->fwd1.t_us > r->fwd0.t_us) {
+		fwd_s = (double)(r->fwd1.t_us - r->fwd0.t_us) / 1e6;
+		fwd = r->fwd1.forwarded - r->fwd0.forwarded;
+		drop = r->fwd1.dropped - r->fwd0.dropped;
+		sw = r->fwd1.switches - r->fwd0.switches;
+		kw = r->fwd1.key_waits - r->fwd0.key_waits;
+		kt = r->fwd1.key_timeouts - r->fwd0.key_timeouts;
+		srv_pps = fwd / fwd_s;
+	}
+
+	/* CPU per forwarded packet: the forwarder's own count if read,
+	 * else what the receivers counted */
+	if (r->o.pid && r->srv1.t_us > r->srv0.t_us) {
+		double span = (double)(r->srv1.t_us - r->srv0.t_us) / 1e6;
+		double pps = srv_pps >= 0 ? srv_pps : a.pkts / win;
+
+		cpu_s = (double)(r->srv1.ticks - r->srv0.ticks) / tck;
+		run_s = (double)(r->srv1.run_ns - r->srv0.run_ns) / 1e9;
+		if (pps > 0) {
+			us_fwd = cpu_s * 1e6 / (pps * span);
+			us_fwd_run = run_s * 1e6 / (pps * span);
+		}
+	}
+
+	printf("video mode=%s n=%u rooms=%u clip_frames=%zu clip_keys=%u "
+	       "clip_%ux%u fps=%.1f clip_kbps=%.1f clip_pps=%.1f "
+	       "window_s=%.2f receivers=%zu refused=%u deaf=%u "
+	       "tx_pkts=%llu tx_pps=%.1f rx_pkts=%llu rx_pps=%.1f "
+	       "rx_pps_min=%.2f rx_pps_med=%.2f rx_pps_max=%.2f "
+	       "rx_kbps_med_all=%.1f ssrc_bad=%u gaps=%llu missing=%llu "
+	       "reordered=%llu pic_jumps=%llu frames=%llu keys=%llu "
+	       "bad=%llu rtcp=%llu plis=%llu firs=%llu nacks=%llu "
+	       "plis_call=%llu srv_fwd=%llu srv_fwd_s=%.2f srv_fwd_pps=%.1f "
+	       "srv_dropped=%llu srv_switches=%llu srv_key_waits=%llu "
+	       "srv_key_timeouts=%llu rx_vs_srv=%.4f srv_cpu_s=%.2f "
+	       "srv_run_s=%.4f srv_span_s=%.3f us_per_fwd=%.3f "
+	       "us_per_fwd_run=%.3f\n",
+	       r->o.relay ? "relay" : "chorusd", r->o.calls, r->o.rooms,
+	       v->nframes, v->nkeys, v->width, v->height, v->fps,
+	       (v->buflen - v->npkts * LOAD_VDESC) * 8 / clip_s / 1000,
+	       v->npkts / clip_s, win,
+	       a.n, a.refused, a.deaf,
+	       (unsigned long long)load_rtp_vtx(r->rtp),
+	       load_rtp_vtx(r->rtp) / win,
+	       (unsigned long long)a.pkts, a.pkts / win,
+	       a.n ? a.ppsv[0] : 0.0, pct_of(a.ppsv, a.n, 0.5),
+	       a.n ? a.ppsv[a.n - 1] : 0.0,
+	       a.bytes * 8 / win / 1000,
+	       a.ssrc_bad, (unsigned long long)a.gaps,
+	       (unsigned long long)a.missing, (unsigned long long)a.reord,
+	       (unsigned long long)a.pic_jumps,
+	       (unsigned long long)a.frames, (unsigned long long)a.keys,
+	       (unsigned long long)a.bad, (unsigned long long)a.rtcp,
+	       (unsigned long long)a.plis, (unsigned long long)a.firs,
+	       (unsigned long long)a.nacks,
+	       (unsigned long long)a.plis_all, (unsigned long long)fwd,
+	       fwd_s, srv_pps, (unsigned long long)drop,
+	       (unsigned long long)sw, (unsigned long long)kw,
+	       (unsigned long long)kt,
+	       srv_pps > 0 ? (a.pkts / win) / srv_pps : -1.0, cpu_s, run_s,
+	       (double)(r->srv1.t_us - r->srv0.t_us) / 1e6, us_fwd,
+	       us_fwd_run);
+
+	mem_deref(a.ppsv);
 }

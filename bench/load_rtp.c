@@ -13,6 +13,11 @@
  * on another host never does. Every packet carries the kernel's arrival
  * time (SO_TIMESTAMPNS), so reading it a phase later does not change the
  * measured transit.
+ *
+ * With a video clip, each participant has two more sockets, RTP on an
+ * even port and RTCP on the next (RFC 3550 11), in the same epoll set;
+ * its frames go out on the same clock, each at its own time
+ * (load_video.c), and what comes back is checked there.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +39,27 @@ enum {
 	PORT_TRIES = 20000,
 };
 
+/* Which socket of a participant an epoll event is for */
+enum sock_kind {
+	SOCK_AUDIO = 0,
+	SOCK_VIDEO,
+	SOCK_VRTCP,
+	SOCK_KINDS = 4,                       /* the low 2 bits of u64  */
+};
+
 struct load_rtp {
 	struct load_part *partv;
 	size_t n;
 	const struct load_audio *audio;
+	const struct load_video *video;      /* NULL: no video         */
 	int ep;              /* epoll set of the RTP sockets            */
 	int tfd;             /* send clock                              */
 	uint64_t slot;       /* slots run                               */
 	bool window;         /* receive statistics on                   */
 	int64_t rt0, rt1;    /* window by kernel arrival time [us, UTC] */
 	uint64_t errors;     /* failed sends                            */
+	uint64_t vtx;        /* video packets sent in the window        */
+	bool vhold;          /* video not started yet (--audio-first)   */
 };
 
 
@@ -175,8 +191,10 @@ static void rx_packet(struct load_rx *rx, const uint8_t *b, size_t len,
 	rx->ts_ext += (int32_t)(ts - rx->last_ts);
 	rx->last_ts = ts;
 
-	/* RFC 3550 A.8: interarrival jitter in RTP clock units */
-	transit = arr_us * (int64_t)rx->clock / 1000000 - rx->ts_ext;
+	/* RFC 3550 A.8: interarrival jitter in RTP clock units; whole
+	 * seconds apart, so that the product stays within 64 bits */
+	transit = arr_us / 1000000 * (int64_t)rx->clock +
+		arr_us % 1000000 * (int64_t)rx->clock / 1000000 - rx->ts_ext;
 	if (rx->have_transit) {
 		int64_t d = transit - rx->last_transit;
 
@@ -220,7 +238,40 @@ static int64_t cmsg_arrival(struct msghdr *mh)
 }
 
 
-static void drain(struct load_rtp *rtp, struct load_part *p)
+static void rx_one(struct load_rtp *rtp, struct load_part *p,
+		   enum sock_kind kind, const uint8_t *b, size_t len,
+		   int64_t arr)
+{
+	bool in = rtp->window && arr >= rtp->rt0 && arr < rtp->rt1;
+
+	switch (kind) {
+
+	case SOCK_AUDIO:
+		if (in)
+			rx_packet(&p->rx, b, len, arr);
+		break;
+
+	case SOCK_VIDEO:
+		if (in)
+			load_video_rx(&p->v.rx, b, len);
+		break;
+
+	default:
+		load_video_rtcp(&p->v.rx, b, len, in);
+		break;
+	}
+}
+
+
+static int sock_of(const struct load_part *p, enum sock_kind kind)
+{
+	return kind == SOCK_AUDIO ? p->fd :
+		kind == SOCK_VIDEO ? p->v.fd : p->v.cfd;
+}
+
+
+static void drain(struct load_rtp *rtp, struct load_part *p,
+		  enum sock_kind kind)
 {
 	static uint8_t bufv[RX_BATCH][LOAD_PKT_MAX + RTP_HDR];
 	static uint8_t ctlv[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -239,17 +290,14 @@ static void drain(struct load_rtp *rtp, struct load_part *p)
 			mv[i].msg_hdr.msg_controllen = sizeof(ctlv[i]);
 		}
 
-		r = recvmmsg(p->fd, mv, RX_BATCH, MSG_DONTWAIT, NULL);
-		if (r <= 0 || !rtp->window)
+		r = recvmmsg(sock_of(p, kind), mv, RX_BATCH, MSG_DONTWAIT,
+			     NULL);
+		if (r <= 0 || (!rtp->window && kind != SOCK_VRTCP))
 			continue;
 
-		for (int i = 0; i < r; i++) {
-			int64_t arr = cmsg_arrival(&mv[i].msg_hdr);
-
-			if (arr >= rtp->rt0 && arr < rtp->rt1)
-				rx_packet(&p->rx, bufv[i], mv[i].msg_len,
-					  arr);
-		}
+		for (int i = 0; i < r; i++)
+			rx_one(rtp, p, kind, bufv[i], mv[i].msg_len,
+			       cmsg_arrival(&mv[i].msg_hdr));
 	} while (r == RX_BATCH);
 }
 
@@ -263,9 +311,41 @@ static void rx_poll(struct load_rtp *rtp)
 
 	do {
 		n = epoll_wait(rtp->ep, evv, EV_MAX, 0);
-		for (int i = 0; i < n; i++)
-			drain(rtp, evv[i].data.ptr);
+		for (int i = 0; i < n; i++) {
+			uint64_t u = evv[i].data.u64;
+
+			drain(rtp, &rtp->partv[u / SOCK_KINDS],
+			      (enum sock_kind)(u % SOCK_KINDS));
+		}
 	} while (n == EV_MAX);
+}
+
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+
+/* Every video frame that is due */
+static void video_send(struct load_rtp *rtp)
+{
+	uint64_t now = mono_ns();
+
+	for (size_t i = 0; i < rtp->n; i++) {
+		struct load_part *p = &rtp->partv[i];
+		uint32_t sent;
+
+		if (!p->v.on)
+			continue;
+
+		sent = load_video_send(&p->v, rtp->video, now, &rtp->errors);
+		if (rtp->window)
+			rtp->vtx += sent;
+	}
 }
 
 
@@ -289,6 +369,9 @@ static void tick_handler(int flags, void *arg)
 				send_one(rtp, p);
 		}
 	}
+
+	if (rtp->video)
+		video_send(rtp);
 
 	/* on our own clock, not per packet (see the top of the file) */
 	rx_poll(rtp);
@@ -325,6 +408,73 @@ static int sock_open(struct load_part *p, uint16_t *port)
 }
 
 
+static int bind_lo(int fd, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+}
+
+
+static int udp_sock(void)
+{
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+				 sizeof(one));
+
+	return fd;
+}
+
+
+/* The video pair: RTP on an even port, RTCP on the next */
+static int vsock_open(struct load_vpart *vp, uint16_t *port)
+{
+	vp->fd = udp_sock();
+	vp->cfd = udp_sock();
+	if (vp->fd < 0 || vp->cfd < 0)
+		return errno;
+
+	for (int i = 0; i < PORT_TRIES && *port < 65534; i++) {
+		uint16_t p = *port;
+
+		*port += 2;
+		if (bind_lo(vp->fd, p))
+			continue;
+		if (!bind_lo(vp->cfd, (uint16_t)(p + 1))) {
+			vp->lport = p;
+			return 0;
+		}
+
+		/* a bound socket cannot be bound again: start over */
+		close(vp->fd);
+		vp->fd = udp_sock();
+		if (vp->fd < 0)
+			return errno;
+	}
+
+	return EADDRINUSE;
+}
+
+
+static int ep_add(int ep, int fd, size_t idx, enum sock_kind kind)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN;
+	ev.data.u64 = (uint64_t)idx * SOCK_KINDS + kind;
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
+}
+
+
 /**
  * Open one RTP socket per participant, from port_base up (even ports)
  *
@@ -332,13 +482,14 @@ static int sock_open(struct load_part *p, uint16_t *port)
  * @param partv      Participants (owned by the caller, outlive rtp)
  * @param n          Count
  * @param audio      Frames to send
+ * @param video      Video clip (outlives rtp), or NULL for none
  * @param port_base  First local port tried
  *
  * @return 0 or errno
  */
 int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
 		   size_t n, const struct load_audio *audio,
-		   uint16_t port_base)
+		   const struct load_video *video, uint16_t port_base)
 {
 	struct load_rtp *rtp;
 	uint16_t port = port_base & ~1u;
@@ -351,6 +502,7 @@ int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
 	rtp->partv = partv;
 	rtp->n = n;
 	rtp->audio = audio;
+	rtp->video = video;
 	rtp->tfd = -1;
 	rtp->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (rtp->ep < 0) {
@@ -360,19 +512,27 @@ int load_rtp_alloc(struct load_rtp **rtpp, struct load_part *partv,
 
 	for (size_t i = 0; i < n; i++) {
 		struct load_part *p = &partv[i];
-		struct epoll_event ev;
 
 		err = sock_open(p, &port);
 		if (err)
 			goto out;
 
 		p->rx.clock = audio->clock;
-		ev.events = EPOLLIN;
-		ev.data.ptr = p;
-		if (epoll_ctl(rtp->ep, EPOLL_CTL_ADD, p->fd, &ev)) {
-			err = errno;
+		err = ep_add(rtp->ep, p->fd, i, SOCK_AUDIO);
+		if (err)
 			goto out;
-		}
+	}
+
+	for (size_t i = 0; video && i < n; i++) {
+		struct load_part *p = &partv[i];
+
+		err = vsock_open(&p->v, &port);
+		if (!err)
+			err = ep_add(rtp->ep, p->v.fd, i, SOCK_VIDEO);
+		if (!err)
+			err = ep_add(rtp->ep, p->v.cfd, i, SOCK_VRTCP);
+		if (err)
+			goto out;
 	}
 
  out:
@@ -425,6 +585,44 @@ void load_rtp_media_on(struct load_rtp *rtp, struct load_part *p)
 }
 
 
+/* The call is up (or, with the relay, about to be): start its video,
+ * first frames spread over one frame interval, each caller from another
+ * point of the clip */
+void load_rtp_video_on(struct load_rtp *rtp, struct load_part *p)
+{
+	const struct load_video *v = rtp->video;
+
+	if (!v || !p->v.rport || rtp->vhold || p->vquiet)
+		return;
+
+	load_video_start(&p->v, v, mono_ns(),
+			 v->frame_ns * (p->idx % rtp->n) / rtp->n,
+			 p->idx * 17);
+}
+
+
+/* Hold every call's video back, or start it for every call that is up */
+void load_rtp_video_hold(struct load_rtp *rtp, bool hold)
+{
+	rtp->vhold = hold;
+	if (hold)
+		return;
+
+	for (size_t i = 0; i < rtp->n; i++) {
+		struct load_part *p = &rtp->partv[i];
+
+		if (p->state == CALL_UP && !p->v.on)
+			load_rtp_video_on(rtp, p);
+	}
+}
+
+
+uint64_t load_rtp_vtx(const struct load_rtp *rtp)
+{
+	return rtp ? rtp->vtx : 0;
+}
+
+
 /**
  * Open or close the measurement window. Packets count by their kernel
  * arrival time, not by when we read them: opening forgets everything
@@ -434,8 +632,11 @@ void load_rtp_media_on(struct load_rtp *rtp, struct load_part *p)
 void load_rtp_window(struct load_rtp *rtp, bool open)
 {
 	if (open) {
-		for (size_t i = 0; i < rtp->n; i++)
+		for (size_t i = 0; i < rtp->n; i++) {
 			rtp->partv[i].rx.started = false;
+			load_video_window(&rtp->partv[i].v);
+		}
+		rtp->vtx = 0;
 		rtp->rt0 = rt_now_us();
 		rtp->rt1 = INT64_MAX;
 		rtp->window = true;
@@ -444,8 +645,14 @@ void load_rtp_window(struct load_rtp *rtp, bool open)
 
 	rtp->rt1 = rt_now_us();
 	for (size_t i = 0; i < rtp->n; i++) {
-		if (rtp->partv[i].fd >= 0)
-			drain(rtp, &rtp->partv[i]);
+		struct load_part *p = &rtp->partv[i];
+
+		if (p->fd >= 0)
+			drain(rtp, p, SOCK_AUDIO);
+		if (p->v.fd >= 0)
+			drain(rtp, p, SOCK_VIDEO);
+		if (p->v.cfd >= 0)
+			drain(rtp, p, SOCK_VRTCP);
 	}
 	rtp->window = false;
 }
@@ -509,7 +716,11 @@ void load_rtp_close(struct load_part *partv, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (partv[i].fd > 0)
 			close(partv[i].fd);
-		partv[i].fd = -1;
+		if (partv[i].v.fd > 0)
+			close(partv[i].v.fd);
+		if (partv[i].v.cfd > 0)
+			close(partv[i].v.cfd);
+		partv[i].fd = partv[i].v.fd = partv[i].v.cfd = -1;
 		partv[i].rx.transit = mem_deref(partv[i].rx.transit);
 	}
 }

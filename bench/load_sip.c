@@ -5,6 +5,11 @@
  * offers one codec on the participant's own RTP port (RFC 3264 5); the
  * 200 OK's answer gives chorusd's RTP address for that participant, libre
  * sends the ACK, and the call is up. Dropping the session sends the BYE.
+ *
+ * With video, the offer has an m=video line too: VP8 (RFC 7741 6.1) on
+ * the participant's video port, RTCP on the next (no rtcp-mux), and the
+ * keyframe request the benchmark chose (RFC 4585 4.2, RFC 5104 7.1). The
+ * generator never answers one: its clip has keyframes of its own.
  */
 #include <string.h>
 #include <time.h>
@@ -23,6 +28,8 @@ struct load_sip {
 	struct load_rtp *rtp;
 	const struct load_audio *audio;
 	bool media;
+	bool video;
+	char fb[8];
 	char server[64];
 	char prefix[64];
 	struct sa laddr;
@@ -92,6 +99,8 @@ int load_sip_alloc(struct load_sip **sipp, const struct load_sip_prm *prm,
 	ls->rtp = rtp;
 	ls->audio = prm->audio;
 	ls->media = prm->media;
+	ls->video = prm->video;
+	str_ncpy(ls->fb, prm->fb ? prm->fb : "pli", sizeof(ls->fb));
 	str_ncpy(ls->server, prm->server, sizeof(ls->server));
 	str_ncpy(ls->prefix, prm->room_prefix, sizeof(ls->prefix));
 
@@ -145,6 +154,18 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 	p->raddr = sa.u.in.sin_addr.s_addr;
 	p->rport = sa_port(&sa);
 
+	if (!p->sip->video)
+		return 0;
+
+	/* the benchmark sends nowhere but loopback */
+	if (sa_af(&sa) != AF_INET || !load_is_loopback(p->raddr))
+		return EPROTO;
+
+	/* m=video 0, or none: declined (RFC 3264 6) */
+	p->v.raddr = p->raddr;
+	p->v.rport = re_regex(b, len, "m=video [0-9]+ ", &port) ? 0 :
+		(uint16_t)pl_u32(&port);
+
 	return 0;
 }
 
@@ -161,6 +182,8 @@ static void estab_handler(const struct sip_msg *msg, void *arg)
 
 	if (p->sip->media && p->rport)
 		load_rtp_media_on(p->sip->rtp, p);
+	if (p->sip->media && p->sip->video)
+		load_rtp_video_on(p->sip->rtp, p);
 }
 
 
@@ -169,6 +192,7 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 	struct load_part *p = arg;
 
 	p->media = false;
+	p->v.on = false;
 	p->scode = msg ? msg->scode : 0;
 	p->state = p->state == CALL_UP ? CALL_DROPPED : CALL_FAILED;
 	p->sess = mem_deref(p->sess);
@@ -199,6 +223,20 @@ static int offer_encode(struct mbuf **mbp, const struct load_sip *ls,
 			  "a=sendrecv\r\n",
 			  p->idx, &ls->laddr, &ls->laddr, p->lport,
 			  ls->audio->pt, ls->audio->pt, rtpmap, LOAD_PTIME);
+
+	if (!err && ls->video) {
+		const char *fb = !strcmp(ls->fb, "fir") ? "ccm fir" :
+			!strcmp(ls->fb, "pli") ? "nack pli" : NULL;
+
+		err = mbuf_printf(mb,
+				  "m=video %u RTP/AVP %u\r\n"
+				  "a=rtpmap:%u VP8/90000\r\n",
+				  p->v.lport, LOAD_VPT, LOAD_VPT);
+		if (!err && fb)
+			err = mbuf_printf(mb, "a=rtcp-fb:* %s\r\n", fb);
+		if (!err)
+			err = mbuf_printf(mb, "a=sendrecv\r\n");
+	}
 	mb->pos = 0;
 
 	if (err)
@@ -222,6 +260,7 @@ int load_sip_call(struct load_sip *ls, struct load_part *p)
 	int err;
 
 	p->sip = ls;
+	p->v.rport = 0;
 	re_snprintf(to, sizeof(to), "sip:%s%u@%s", ls->prefix, p->room,
 		    ls->server);
 	re_snprintf(cuser, sizeof(cuser), "load%u", p->idx);
@@ -252,6 +291,7 @@ int load_sip_call(struct load_sip *ls, struct load_part *p)
 void load_sip_hangup(struct load_part *p)
 {
 	p->media = false;
+	p->v.on = false;
 	if (p->state == CALL_UP || p->state == CALL_INVITING)
 		p->state = CALL_DONE;
 	p->sess = mem_deref(p->sess);
