@@ -1044,7 +1044,13 @@ def analyze(pcap, dst_port, codec='auto', pt=None, src_port=None,
 			fr['colour'] = None
 	res['frames'] = len(frames)
 	res['frames_complete'] = sum(1 for f in frames if f['complete'])
-	res['frames_incomplete'] = sum(1 for f in frames if not f['complete'])
+	# the capture's last frame may be cut off by the call's end (its last
+	# packet never came): that is not the forwarder's doing
+	cut = 1 if frames and not frames[-1]['complete'] and \
+		frames[-1]['reason'] == 'no marker on its last packet' else 0
+	res['frames_cut_at_end'] = cut
+	res['frames_incomplete'] = sum(1 for f in frames
+				       if not f['complete']) - cut
 	res['frames_decoded'] = sum(1 for f in frames if f['colour'])
 	res['frames_undecoded'] = res['frames_complete'] - res['frames_decoded']
 	res['frames_after_gap'] = sum(1 for f in frames if f['after_gap'])
