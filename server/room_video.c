@@ -271,7 +271,9 @@ static void rtp_handler(struct vleg *vl, const struct vleg_pkt *pkt,
 		struct rv_member *r = le->data;
 		enum vfwd_res res;
 
-		if (r == s || !r->out.want_set)
+		/* its leg's negotiation, not the last poll's: a receiver that
+		 * just stopped taking video uses up no sequence numbers */
+		if (r == s || !r->out.want_set || !vleg_gets(r->vl))
 			continue;
 
 		res = vfwd_packet(&r->out, &in, now, VIDEO_CLOCK, &out);
