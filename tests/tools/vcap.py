@@ -1118,6 +1118,15 @@ def analyze(pcap, dst_port, codec='auto', pt=None, src_port=None,
 	res['frames_unmatched'] = sum(1 for f in frames if f['data'] and
 				      f['src'] is None) \
 		if res['frames_matched'] else None
+	# the receiver's very first frame, a keyframe that decoded, may be
+	# part of a source's access unit (an H.264 IDR whose parameter sets
+	# came before the receiver was mapped): reported, not a problem
+	res['first_frame_partial'] = bool(
+		res['frames_unmatched'] and frames[0]['data'] and
+		frames[0]['src'] is None and frames[0]['key'] and
+		frames[0]['colour'])
+	if res['first_frame_partial']:
+		res['frames_unmatched'] -= 1
 	# same_source: the frames on both sides of the change came from one
 	# source stream (its sender changed its picture: a delta frame is
 	# right then); None when no source is known
