@@ -69,7 +69,6 @@ void fake_vleg_quiet(struct vleg *vl, bool quiet);
 /* participant */
 extern int fake_part_fail;           /* part_accept/connect fail so   */
 extern unsigned fake_part_live;      /* participants not yet freed    */
-extern unsigned fake_part_infos;     /* keyframe INFOs asked for      */
 extern const struct sdpneg_video *fake_part_video_next; /* the next
 				      * participant made agreed this  */
 void fake_part_answer(struct part *p);

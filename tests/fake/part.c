@@ -133,9 +133,6 @@ int part_control(struct part *p, const struct part_ctl *ctl)
 }
 
 
-unsigned fake_part_infos;
-
-
 void part_news(struct part *p, const struct media_news *n)
 {
 	char d[2] = {0, 0};
@@ -158,10 +155,6 @@ void part_news(struct part *p, const struct media_news *n)
 
 	case NEWS_TIMEOUT:
 		part_hangup(p, "rtp timeout");
-		break;
-
-	case NEWS_VIDEO_INFO:
-		fake_part_infos++;
 		break;
 
 	default:
