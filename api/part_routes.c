@@ -261,6 +261,11 @@ void api_parts_post(struct api_req *req)
 		api_error(req, err, "uri", "must be a sip: or sips: URI");
 		goto out;
 	}
+	else if (err == EPROTONOSUPPORT) {
+		api_error(req, err, "uri", "a sips: or transport=tls URI needs"
+			  " SIP over TLS, and no tls_cert is configured");
+		goto out;
+	}
 	else if (err == EBUSY) {
 		api_error(req, err, NULL, "room '%s' is full", room_name(room));
 		goto out;

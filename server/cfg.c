@@ -235,6 +235,122 @@ static int opt_api_public_health(struct config *cfg, const char *val)
 }
 
 
+static const char *const menc_names[] = {"optional", "required", "off"};
+static const char *const auth_names[] = {"none", "digest"};
+
+
+static int name_find(uint32_t *v, const char *s, const char *const *names,
+		     size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*v = (uint32_t)i;
+			return 0;
+		}
+	}
+
+	return EINVAL;
+}
+
+
+/** The name of a media encryption policy, as the API and config say it */
+const char *cfg_menc_name(enum cfg_menc m)
+{
+	return (size_t)m < ARRAY_SIZE(menc_names) ? menc_names[m] : "?";
+}
+
+
+/** Parse "optional", "required" or "off"; 0 or EINVAL */
+int cfg_menc_parse(enum cfg_menc *m, const char *s)
+{
+	uint32_t v;
+	int err = name_find(&v, s, menc_names, ARRAY_SIZE(menc_names));
+
+	if (!err)
+		*m = (enum cfg_menc)v;
+	return err;
+}
+
+
+/** The name of an authentication policy */
+const char *cfg_auth_name(enum cfg_auth a)
+{
+	return (size_t)a < ARRAY_SIZE(auth_names) ? auth_names[a] : "?";
+}
+
+
+/** Parse "none" or "digest"; 0 or EINVAL */
+int cfg_auth_parse(enum cfg_auth *a, const char *s)
+{
+	uint32_t v;
+	int err = name_find(&v, s, auth_names, ARRAY_SIZE(auth_names));
+
+	if (!err)
+		*a = (enum cfg_auth)v;
+	return err;
+}
+
+
+static int opt_tls_port(struct config *cfg, const char *val)
+{
+	uint32_t v;
+
+	if (parse_u32(&v, val, 0, 65535))
+		return EINVAL;
+
+	cfg->tls_port = (uint16_t)v;
+	return 0;
+}
+
+
+static int opt_tls_cert(struct config *cfg, const char *val)
+{
+	return parse_path(cfg->tls_cert, val);
+}
+
+
+static int opt_tls_key(struct config *cfg, const char *val)
+{
+	return parse_path(cfg->tls_key, val);
+}
+
+
+static int opt_media_encryption(struct config *cfg, const char *val)
+{
+	return name_find(&cfg->media_encryption, val, menc_names,
+			 ARRAY_SIZE(menc_names));
+}
+
+
+static int opt_auth(struct config *cfg, const char *val)
+{
+	return name_find(&cfg->auth, val, auth_names, ARRAY_SIZE(auth_names));
+}
+
+
+static int opt_users_file(struct config *cfg, const char *val)
+{
+	return parse_path(cfg->users_file, val);
+}
+
+
+static int opt_realm(struct config *cfg, const char *val)
+{
+	size_t n = strlen(val);
+
+	/* it is quoted in challenges: no quote, backslash or control */
+	if (!n || n >= sizeof(cfg->realm))
+		return EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (val[i] == '"' || val[i] == '\\' || val[i] < 0x20)
+			return EINVAL;
+	}
+
+	str_ncpy(cfg->realm, val, sizeof(cfg->realm));
+	return 0;
+}
+
+
 static const struct cfg_opt opts[] = {
 	{"sip", opt_sip, "ADDR:PORT",
 	 "SIP listen address, UDP and TCP (0.0.0.0:5060)"},
@@ -271,6 +387,25 @@ static const struct cfg_opt opts[] = {
 	 " API binds to loopback only)"},
 	{"api_public_health", opt_api_public_health, "yes|no",
 	 "/healthz, /readyz and /metrics answer without the token (yes)"},
+	{"tls_port", opt_tls_port, "PORT",
+	 "SIP over TLS port on the SIP address, 0 = none; needs tls_cert"
+	 " (5061)"},
+	{"tls_cert", opt_tls_cert, "FILE",
+	 "PEM file: the TLS certificate chain, and the key unless tls_key"
+	 " is given (none: no TLS listener)"},
+	{"tls_key", opt_tls_key, "FILE",
+	 "PEM file with the TLS private key (in tls_cert)"},
+	{"media_encryption", opt_media_encryption, "POLICY",
+	 "rooms' default: optional (plain or SRTP), required (SRTP only,"
+	 " SDES keys over TLS only) or off (optional)"},
+	{"auth", opt_auth, "none|digest",
+	 "rooms' default caller authentication; digest needs users_file"
+	 " (none)"},
+	{"users_file", opt_users_file, "FILE",
+	 "digest users, 'user:realm:ha1-md5:ha1-sha256' lines; REGISTER"
+	 " needs it too (none)"},
+	{"realm", opt_realm, "REALM",
+	 "digest authentication realm (chorus)"},
 };
 
 
@@ -334,6 +469,8 @@ static void defaults(struct config *cfg)
 	cfg->api_public_health = true;
 	cfg->jitter_min_ms = 20;
 	cfg->jitter_max_ms = 200;
+	cfg->tls_port = 5061;
+	str_ncpy(cfg->realm, "chorus", sizeof(cfg->realm));
 }
 
 
@@ -531,6 +668,16 @@ enum cfg_result cfg_load(struct config *cfg, int argc, char *const argv[],
 		re_snprintf(err, errsz, "refusing to serve the API on %J "
 			    "without a token: set api_token (CHORUS_API_TOKEN)"
 			    " or bind it to loopback", &cfg->http);
+		return CFG_ERROR;
+	}
+
+	if (cfg->auth == AUTH_DIGEST && !cfg->users_file[0]) {
+		re_snprintf(err, errsz, "auth digest needs a users_file");
+		return CFG_ERROR;
+	}
+
+	if (cfg->tls_key[0] && !cfg->tls_cert[0]) {
+		re_snprintf(err, errsz, "tls_key needs tls_cert");
 		return CFG_ERROR;
 	}
 

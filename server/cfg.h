@@ -31,7 +31,33 @@ struct config {
 	uint32_t jitter_max_ms;
 	char api_token[128];        /* bearer token for the API, "" = none */
 	bool api_public_health;     /* /healthz /readyz /metrics need none */
+	uint16_t tls_port;          /* SIP over TLS on the SIP address's
+				     * host, 0 = none                      */
+	char tls_cert[CFG_PATH_MAX];     /* PEM: certificate chain [+ key] */
+	char tls_key[CFG_PATH_MAX];      /* PEM: key, "" = in tls_cert     */
+	uint32_t media_encryption;  /* room default, enum cfg_menc         */
+	uint32_t auth;              /* room default, enum cfg_auth         */
+	char users_file[CFG_PATH_MAX];   /* digest users, "" = none        */
+	char realm[64];             /* digest realm (RFC 3261 22.1)        */
 };
+
+/* Who may send media in the clear (RFC 3711, RFC 4568) */
+enum cfg_menc {
+	MENC_OPTIONAL = 0,          /* plain or SRTP, the caller chooses   */
+	MENC_REQUIRED,              /* SRTP only; SDES keys over TLS only  */
+	MENC_OFF,                   /* plain RTP only                      */
+};
+
+/* How callers are authenticated (RFC 3261 22) */
+enum cfg_auth {
+	AUTH_NONE = 0,
+	AUTH_DIGEST,
+};
+
+const char *cfg_menc_name(enum cfg_menc m);
+int  cfg_menc_parse(enum cfg_menc *m, const char *s);
+const char *cfg_auth_name(enum cfg_auth a);
+int  cfg_auth_parse(enum cfg_auth *a, const char *s);
 
 enum cfg_result {
 	CFG_OK = 0,

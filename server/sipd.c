@@ -13,12 +13,14 @@
 #include "rooms.h"
 #include "sipcheck.h"
 #include "sipd.h"
+#include "siptls.h"
 
 struct sipd {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
 	struct dnsc *dnsc;
+	struct tls *tls;          /* NULL: no SIP over TLS               */
 	const struct config *cfg;
 	struct rooms *rooms;
 	void (*doneh)(void *arg);
@@ -66,13 +68,27 @@ uint16_t sipd_status(int err, const char **reason)
  * 0.0.0.0 or a container's), the local port and the transport
  */
 static void contact_uri(char *buf, size_t sz, const char *user,
-			const struct sa *local, enum sip_transp tp,
+			uint16_t port, enum sip_transp tp, bool sips,
 			const struct config *cfg)
 {
 	struct sa sa = cfg->advertise;
 
-	sa_set_port(&sa, sa_port(local));
-	re_snprintf(buf, sz, "sip:%s@%J%s", user, &sa, sip_transp_param(tp));
+	/* RFC 3261 12.1.1: a sips Request-URI wants a sips Contact, which
+	 * means TLS without saying so (RFC 5630 4.1) */
+	sa_set_port(&sa, port);
+	re_snprintf(buf, sz, "%s:%s@%J%s", sips ? "sips" : "sip", user, &sa,
+		    sips ? "" : sip_transp_param(tp));
+}
+
+
+/* transport=tls in a sip: URI (RFC 3261 19.1.1) */
+static bool uri_wants_tls(const struct uri *u)
+{
+	struct pl tp;
+
+	return !pl_strcasecmp(&u->scheme, "sips") ||
+		(!msg_param_decode(&u->params, "transport", &tp) &&
+		 !pl_strcasecmp(&tp, "tls"));
 }
 
 
@@ -85,9 +101,11 @@ static void contact_uri(char *buf, size_t sz, const char *user,
 int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	      struct part **pp)
 {
+	const struct config *cfg = sipd->cfg;
 	char contact[160];
 	struct pl pl;
 	struct uri u;
+	bool tls;
 
 	pl_set_str(&pl, uri);
 	if (uri_decode(&u, &pl) || (pl_strcasecmp(&u.scheme, "sip") &&
@@ -95,8 +113,17 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	    !pl_isset(&u.host))
 		return EPROTO;
 
-	contact_uri(contact, sizeof(contact), room_name(room), &sipd->cfg->sip,
-		    SIP_TRANSP_UDP, sipd->cfg);
+	tls = uri_wants_tls(&u);
+	if (tls && !sipd->tls)
+		return EPROTONOSUPPORT;
+
+	if (tls)
+		contact_uri(contact, sizeof(contact), room_name(room),
+			    cfg->tls_port, SIP_TRANSP_TLS,
+			    !pl_strcasecmp(&u.scheme, "sips"), cfg);
+	else
+		contact_uri(contact, sizeof(contact), room_name(room),
+			    sa_port(&cfg->sip), SIP_TRANSP_UDP, false, cfg);
 
 	return rooms_dial(sipd->rooms, room, sipd->sock, uri, contact, pp);
 }
@@ -198,7 +225,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	else if (!room)
 		err = ENOENT;
 
-	contact_uri(contact, sizeof(contact), name, &msg->dst, msg->tp, cfg);
+	contact_uri(contact, sizeof(contact), name, sa_port(&msg->dst),
+		    msg->tp, !pl_strcasecmp(&msg->uri.scheme, "sips"), cfg);
 
 	if (!err)
 		err = rooms_accept(sipd->rooms, room, sipd->sock, msg, contact);
@@ -234,6 +262,7 @@ static void destructor(void *arg)
 	sip_close(sipd->sip, true);
 	mem_deref(sipd->sip);
 	mem_deref(sipd->dnsc);
+	mem_deref(sipd->tls);
 }
 
 
@@ -254,20 +283,28 @@ static int dns_alloc(struct dnsc **dnscp)
 
 struct laddr_ctx {
 	struct sip *sip;
+	struct tls *tls;        /* NULL: no TLS                             */
+	uint16_t tls_port;
 	const struct sa *any;   /* the wildcard address and port asked for */
 	unsigned n;             /* transports added                         */
 	int err;
 };
 
 
-/* UDP and TCP on one address */
-static int transp_add(struct sip *sip, const struct sa *laddr)
+/* UDP and TCP on one address, and TLS on its TLS port */
+static int transp_add(const struct laddr_ctx *ctx, const struct sa *laddr)
 {
+	struct sa tladdr = *laddr;
 	int err;
 
-	err = sip_transp_add(sip, SIP_TRANSP_UDP, laddr);
+	err = sip_transp_add(ctx->sip, SIP_TRANSP_UDP, laddr);
 	if (!err)
-		err = sip_transp_add(sip, SIP_TRANSP_TCP, laddr);
+		err = sip_transp_add(ctx->sip, SIP_TRANSP_TCP, laddr);
+	if (!err && ctx->tls) {
+		sa_set_port(&tladdr, ctx->tls_port);
+		err = sip_transp_add(ctx->sip, SIP_TRANSP_TLS, &tladdr,
+				     ctx->tls);
+	}
 
 	return err;
 }
@@ -283,7 +320,7 @@ static bool laddr_handler(const char *ifname, const struct sa *sa, void *arg)
 		return false;
 
 	sa_set_port(&laddr, sa_port(ctx->any));
-	ctx->err = transp_add(ctx->sip, &laddr);
+	ctx->err = transp_add(ctx, &laddr);
 	if (!ctx->err)
 		++ctx->n;
 
@@ -296,12 +333,13 @@ static bool laddr_handler(const char *ifname, const struct sa *sa, void *arg)
  * or ::), so a wildcard becomes one transport per interface address of
  * that family, loopback included.
  */
-static int transp_add_any(struct sip *sip, const struct sa *any)
+static int transp_add_any(struct sipd *sipd, const struct sa *any)
 {
-	struct laddr_ctx ctx = {sip, any, 0, 0};
+	struct laddr_ctx ctx = {sipd->sip, sipd->tls, sipd->cfg->tls_port,
+				any, 0, 0};
 
 	if (!sa_is_any(any))
-		return transp_add(sip, any);
+		return transp_add(&ctx, any);
 
 	(void)net_if_apply(laddr_handler, &ctx);
 	if (ctx.err)
@@ -311,8 +349,34 @@ static int transp_add_any(struct sip *sip, const struct sa *any)
 }
 
 
+/* SIP over TLS when a certificate is configured; said once either way */
+static int tls_setup(struct sipd *sipd)
+{
+	const struct config *cfg = sipd->cfg;
+	char err[256] = "";
+	int e;
+
+	if (!cfg->tls_cert[0] || !cfg->tls_port) {
+		log_info("SIP over TLS: off (%s)", cfg->tls_port ?
+			 "no tls_cert configured" : "tls_port 0");
+		return 0;
+	}
+
+	e = siptls_alloc(&sipd->tls, cfg->tls_cert, cfg->tls_key, err,
+			 sizeof(err));
+	if (e) {
+		log_error("SIP over TLS: %s", err);
+		return e;
+	}
+
+	log_info("SIP over TLS: port %u, certificate %s", cfg->tls_port,
+		 cfg->tls_cert);
+	return 0;
+}
+
+
 /**
- * Start SIP on UDP and TCP at cfg->sip
+ * Start SIP on UDP and TCP at cfg->sip, and TLS on its tls_port
  *
  * @return 0 or errno (EADDRINUSE if the port is taken)
  */
@@ -338,7 +402,11 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 	if (err)
 		goto out;
 
-	err = transp_add_any(sipd->sip, &cfg->sip);
+	err = tls_setup(sipd);
+	if (err)
+		goto out;
+
+	err = transp_add_any(sipd, &cfg->sip);
 	if (err)
 		goto out;
 
