@@ -47,6 +47,7 @@ struct leg {
 	void *arg;
 	struct worker *wk;
 	struct rtp_sock *rtp;
+	struct legsec *sec;           /* SRTP, NULL: plain RTP            */
 	int rtp_fd;                   /* its RTP socket (arrival stamps);
 				       * -1: none                         */
 	uint16_t port;                /* local RTP port, set at alloc     */
@@ -250,6 +251,7 @@ static int free_w(void *arg)
 {
 	struct leg *leg = arg;
 
+	leg->sec = mem_deref(leg->sec);   /* its helpers are on the sockets */
 	leg->rtp = mem_deref(leg->rtp);
 	leg->dec = mem_deref(leg->dec);
 	leg->enc = mem_deref(leg->enc);
@@ -309,7 +311,8 @@ static int alloc_w(void *arg)
 	if (err)
 		return err;
 
-	leg->txmb = mbuf_alloc(RTP_HEADER_SIZE + PKT_MAX);
+	/* room for the SRTP trailer: protected in place, no copy */
+	leg->txmb = mbuf_alloc(RTP_HEADER_SIZE + PKT_MAX + MSEC_OVERHEAD);
 	if (!leg->txmb)
 		return ENOMEM;
 
@@ -417,6 +420,13 @@ static int start_w(void *arg)
 	leg->last_rx = tmr_jiffies();
 	leg->timeout_told = 0;
 
+	err = legsec_apply(&leg->sec, leg->rtp, &res->srtp, leg->prm.dtls,
+			   &res->raddr, &res->raddr_rtcp, leg->owner);
+	if (err)
+		return err;
+
+	/* RFC 5761 5.1.3 */
+	rtcp_enable_mux(leg->rtp, res->srtp.mux);
 	rtcp_set_srate(leg->rtp, c->clock, c->clock);
 	rtcp_start(leg->rtp, "chorus", &leg->media.raddr_rtcp);
 
@@ -489,6 +499,7 @@ void leg_publish(struct leg *leg)
 	st.rtt_us = leg->rx_ssrc && !rtcp_stats(leg->rtp, leg->rx_ssrc, &rs) ?
 		rs.rtt : 0;
 	st.raddr = leg->media.raddr;
+	legsec_stats(leg->sec, &st.srtp);
 	leg->pulls = 0;
 
 	pthread_mutex_lock(&leg->snap_lock);

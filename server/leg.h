@@ -17,6 +17,7 @@
 
 #include <re.h>
 #include "codec.h"
+#include "legsec.h"
 #include "sdpneg.h"
 
 struct leg;
@@ -32,6 +33,8 @@ struct leg_prm {
 	uint32_t timeout_s;          /* no RTP or RTCP for this long:
 				      * LEG_TIMEOUT [s], 0 = never         */
 	uint32_t opus_complexity;    /* its own encoder's, 0-10            */
+	struct tls *dtls;            /* DTLS-SRTP context, NULL: none; not
+				      * owned, outlives every leg          */
 };
 
 /* What the room's tick applies to the leg's audio */
@@ -67,6 +70,7 @@ struct leg_stats {
 	uint32_t jitter_us;          /* interarrival jitter (RFC 3550 A.8) */
 	uint32_t rtt_us;             /* from receiver reports (6.4.1)      */
 	struct sa raddr;             /* where we send (latched source)     */
+	struct legsec_stats srtp;    /* its protection                     */
 };
 
 /* main thread */

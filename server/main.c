@@ -174,8 +174,7 @@ static int start(struct app *a)
 
 	err = sipd_alloc(&a->sipd, cfg, a->rooms);
 	if (err) {
-		log_error("cannot listen for SIP on %J (UDP and TCP): %m",
-			  &cfg->sip, err);
+		log_error("cannot start SIP on %J: %m", &cfg->sip, err);
 		return err;
 	}
 
@@ -187,9 +186,9 @@ static int start(struct app *a)
 
 	api_set_ready(a->api, true);
 
-	log_info("chorusd listening: SIP %J (udp, tcp), HTTP %J, RTP %u-%u, "
+	log_info("chorusd listening: SIP %J (udp, tcp%s), HTTP %J, RTP %u-%u, "
 		 "advertising %j, mixer %s, %u media threads", &cfg->sip,
-		 &cfg->http, cfg->rtp_min, cfg->rtp_max, &cfg->advertise,
+		 sipd_tls(a->sipd) ? ", tls" : "", &cfg->http, cfg->rtp_min, cfg->rtp_max, &cfg->advertise,
 		 mixer_simd_name(), workers_count(a->workers));
 
 	return 0;

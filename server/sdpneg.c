@@ -21,6 +21,11 @@ struct sdpneg {
 	struct sdp_media *audio;
 	struct sdp_media *video;  /* NULL: video is always declined      */
 	struct sdpneg_vwant vw;   /* what the room forwards              */
+	struct sdpsec *asec;      /* the audio line's SRTP               */
+	struct sdpsec *vsec;      /* the video line's, with neg->video   */
+	struct sdpsec_prm sec;    /* the dialog's policy                 */
+	char fp[160];             /* our DTLS fingerprint, sec.fp         */
+	const char *why;          /* why the last offer or answer failed */
 	struct mbuf *good;      /* last offer we accepted, to fall back to */
 };
 
@@ -31,6 +36,8 @@ static void destructor(void *arg)
 {
 	struct sdpneg *neg = arg;
 
+	mem_deref(neg->asec);
+	mem_deref(neg->vsec);
 	mem_deref(neg->audio);
 	mem_deref(neg->video);
 	mem_deref(neg->sess);
@@ -98,8 +105,12 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 	if (err)
 		goto out;
 
+	err = sdpsec_alloc(&neg->asec, neg->audio, neg->sess);
+	if (err)
+		goto out;
+
 	if (video_port)
-		err = sdpvid_add(&neg->video, neg->sess, video_port);
+		err = sdpneg_video_add(neg, video_port);
 
  out:
 	if (err)
@@ -121,10 +132,23 @@ int sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
  */
 int sdpneg_video_add(struct sdpneg *neg, uint16_t video_port)
 {
+	int err;
+
 	if (!neg || !video_port)
 		return EINVAL;
 
-	return neg->video ? 0 : sdpvid_add(&neg->video, neg->sess, video_port);
+	if (neg->video)
+		return 0;
+
+	err = sdpvid_add(&neg->video, neg->sess, video_port);
+	if (!err)
+		err = sdpsec_alloc(&neg->vsec, neg->video, neg->sess);
+	if (err) {
+		neg->vsec = mem_deref(neg->vsec);
+		neg->video = mem_deref(neg->video);
+	}
+
+	return err;
 }
 
 
@@ -143,6 +167,29 @@ bool sdpneg_has_video(const struct mbuf *offer)
 	}
 
 	return false;
+}
+
+
+/** The dialog's media security policy, for the offers and answers that
+ * follow (copied; the fingerprint too) */
+void sdpneg_set_sec(struct sdpneg *neg, const struct sdpsec_prm *prm)
+{
+	if (!neg || !prm)
+		return;
+
+	neg->sec = *prm;
+	if (prm->fp) {
+		str_ncpy(neg->fp, prm->fp, sizeof(neg->fp));
+		neg->sec.fp = neg->fp;
+	}
+}
+
+
+/** Why the last offer or answer failed, for a SIP Warning (static), or
+ * NULL */
+const char *sdpneg_why(const struct sdpneg *neg)
+{
+	return neg ? neg->why : NULL;
 }
 
 
@@ -255,6 +302,29 @@ static int result_fill(struct sdpneg *neg, struct sdpneg_result *res,
 }
 
 
+/* Video its security refused is declined, the call goes on with audio */
+static void video_sec(struct sdpneg *neg, int err, struct sdpneg_video *v)
+{
+	if (!err)
+		return;
+
+	v->on = false;
+	if (err != ENOTSUP)
+		v->why = "no video: SRTP setup failed";
+	sdp_media_set_disabled(neg->video, true);
+}
+
+
+/* RFC 5761 5.1.3: with multiplexing RTCP goes to the RTP port */
+static void mux_apply(struct sdpneg_result *res)
+{
+	if (res->srtp.mux)
+		res->raddr_rtcp = res->raddr;
+	if (res->video.srtp.mux)
+		res->video.raddr_rtcp = res->video.raddr;
+}
+
+
 /* Decode an offer, choose audio, then video */
 static int decode_offer(struct sdpneg *neg, struct mbuf *offer,
 			struct sdpneg_result *res)
@@ -269,8 +339,17 @@ static int decode_offer(struct sdpneg *neg, struct mbuf *offer,
 	err = sdp_decode(neg->sess, offer, true);
 	if (!err)
 		err = result_fill(neg, res, true);
+	if (!err)
+		err = sdpsec_answer(neg->asec, &neg->sec, &res->srtp,
+				    &neg->why);
 	if (!err && neg->video)
 		err = sdpvid_answer(neg->video, &neg->vw, &res->video);
+	if (!err && neg->video && res->video.on)
+		video_sec(neg, sdpsec_answer(neg->vsec, &neg->sec,
+					     &res->video.srtp, &res->video.why),
+			  &res->video);
+	if (!err)
+		mux_apply(res);
 
 	return err;
 }
@@ -297,6 +376,7 @@ int sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		return EINVAL;
 
 	start = offer->pos;
+	neg->why = NULL;
 	err = decode_offer(neg, offer, res);
 	if (err) {
 		/* a refused re-INVITE changes nothing (RFC 3261 14.2): go
@@ -345,8 +425,18 @@ int sdpneg_offer(struct sdpneg *neg, struct mbuf **offerp)
 	if (!neg || !offerp)
 		return EINVAL;
 
+	neg->why = NULL;
+	err = sdpsec_offer(neg->asec, &neg->sec);
+	if (err) {
+		neg->why = "this room requires SRTP, and SDES keys need TLS:"
+			" call a sips: URI";
+		return err;
+	}
+
 	if (neg->video) {
 		err = sdpvid_offer(neg->video, &neg->vw);
+		if (!err)
+			err = sdpsec_offer(neg->vsec, &neg->sec);
 		if (err)
 			return err;
 	}
@@ -372,9 +462,61 @@ int sdpneg_take_answer(struct sdpneg *neg, struct mbuf *answer,
 	if (err)
 		return EBADMSG;
 
+	neg->why = NULL;
 	err = result_fill(neg, res, false);
+	if (!err)
+		err = sdpsec_take(neg->asec, &neg->sec, &res->srtp, &neg->why);
 	if (!err && neg->video)
 		sdpvid_take(neg->video, &res->video);
+	if (!err && neg->video && res->video.on)
+		video_sec(neg, sdpsec_take(neg->vsec, &neg->sec,
+					   &res->video.srtp, &res->video.why),
+			  &res->video);
+	if (!err)
+		mux_apply(res);
+
+	return err;
+}
+
+
+/**
+ * Whether an offer is acceptable under a policy, before a call is set up
+ * for it: so that a refusal can say why (a SIP Warning, RFC 3261 20.43)
+ *
+ * @param offer  An INVITE's body; its position is kept
+ * @param prm    The room's policy and the dialog's transport
+ * @param why    Set to a static reason when it is not
+ *
+ * @return 0, ENOTSUP (488), EBADMSG (400) or errno
+ */
+int sdpneg_screen(struct mbuf *offer, const struct sdpsec_prm *prm,
+		  const char **why)
+{
+	struct sdpneg *neg = NULL;
+	struct mbuf *ans = NULL;
+	struct sdpneg_result res;
+	struct sa laddr;
+	size_t pos;
+	int err;
+
+	if (!offer || !prm || !why)
+		return EINVAL;
+
+	*why = NULL;
+	pos = offer->pos;
+	sa_set_str(&laddr, "127.0.0.1", 0);
+
+	err = sdpneg_alloc(&neg, &laddr, 9, 0);
+	if (err)
+		return err;
+
+	sdpneg_set_sec(neg, prm);
+	err = sdpneg_answer(neg, offer, &ans, &res);
+	*why = neg->why;
+	offer->pos = pos;
+
+	mem_deref(ans);
+	mem_deref(neg);
 
 	return err;
 }

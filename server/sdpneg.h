@@ -7,6 +7,7 @@
 #define CHORUS_SDPNEG_H
 
 #include <re.h>
+#include "sdpsec.h"
 #include "vkey.h"
 
 struct sdpneg;
@@ -32,6 +33,7 @@ struct sdpneg_video {
 	bool fb_fir;                /* a=rtcp-fb ccm fir (RFC 5104 7.1)   */
 	struct sa raddr;            /* peer's video RTP address           */
 	struct sa raddr_rtcp;       /* peer's video RTCP address          */
+	struct sdpsec_result srtp;  /* its protection                     */
 	const char *why;            /* why there is none, if the peer
 				     * offered video; static             */
 };
@@ -46,6 +48,7 @@ struct sdpneg_result {
 	struct sa raddr;            /* peer's RTP address                 */
 	struct sa raddr_rtcp;       /* peer's RTCP address                */
 	uint8_t level_id;           /* RFC 6464 extension id, 0 = none    */
+	struct sdpsec_result srtp;  /* the audio's protection             */
 	struct sdpneg_video video;
 };
 
@@ -54,6 +57,10 @@ int  sdpneg_alloc(struct sdpneg **negp, const struct sa *laddr,
 int  sdpneg_video_add(struct sdpneg *neg, uint16_t video_port);
 bool sdpneg_has_video(const struct mbuf *offer);
 void sdpneg_set_video(struct sdpneg *neg, const struct sdpneg_vwant *w);
+void sdpneg_set_sec(struct sdpneg *neg, const struct sdpsec_prm *prm);
+const char *sdpneg_why(const struct sdpneg *neg);
+int  sdpneg_screen(struct mbuf *offer, const struct sdpsec_prm *prm,
+		   const char **why);
 int  sdpneg_answer(struct sdpneg *neg, struct mbuf *offer,
 		   struct mbuf **answerp, struct sdpneg_result *res);
 int  sdpneg_offer(struct sdpneg *neg, struct mbuf **offerp);

@@ -349,6 +349,13 @@ static int transp_add_any(struct sipd *sipd, const struct sa *any)
 }
 
 
+/** Whether SIP over TLS is served */
+bool sipd_tls(const struct sipd *sipd)
+{
+	return sipd && sipd->tls;
+}
+
+
 /* SIP over TLS when a certificate is configured; said once either way */
 static int tls_setup(struct sipd *sipd)
 {

@@ -19,5 +19,6 @@ void sipd_shutdown(struct sipd *sipd, void (*doneh)(void *arg), void *arg);
 int  sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	       struct part **pp);
 uint16_t sipd_status(int err, const char **reason);
+bool sipd_tls(const struct sipd *sipd);
 
 #endif

@@ -43,6 +43,9 @@ struct vleg {
 	uint64_t owner;               /* participant id                   */
 	struct worker *wk;
 	struct rtp_sock *rtp;
+	struct tls *dtls;             /* DTLS-SRTP context, not owned     */
+	struct legsec *sec;           /* SRTP, NULL: plain RTP            */
+	struct mbuf *txmb;            /* with SRTP: each receiver's copy  */
 	uint16_t port;                /* local RTP port, set at alloc     */
 	uint32_t ssrc;                /* what we send, one for all sources */
 	struct sdpneg_video media;    /* current negotiation              */
@@ -155,7 +158,9 @@ static int free_w(void *arg)
 {
 	struct vleg *vl = arg;
 
+	vl->sec = mem_deref(vl->sec);
 	vl->rtp = mem_deref(vl->rtp);
+	vl->txmb = mem_deref(vl->txmb);
 
 	return 0;
 }
@@ -218,6 +223,7 @@ int vleg_alloc(struct vleg **vlp, struct worker *wk,
 	vl->port_max = prm->port_max;
 	vl->owner = owner;
 	vl->wk = wk;
+	vl->dtls = prm->dtls;
 
 	err = worker_call(wk, alloc_w, vl);
 	if (err)
@@ -263,6 +269,23 @@ static int start_w(void *arg)
 	}
 
 	if (vl->media.on) {
+		int err = legsec_apply(&vl->sec, vl->rtp, &a->v->srtp,
+				       vl->dtls, &a->v->raddr,
+				       &a->v->raddr_rtcp, vl->owner);
+
+		if (!err && vl->sec && !vl->txmb) {
+			vl->txmb = mbuf_alloc(RTP_HEADER_SIZE + VLEG_PKT_MAX +
+					      MSEC_OVERHEAD);
+			if (!vl->txmb)
+				err = ENOMEM;
+		}
+		if (err) {
+			vl->media.on = false;
+			return err;
+		}
+
+		/* RFC 5761 5.1.3 */
+		rtcp_enable_mux(vl->rtp, a->v->srtp.mux);
 		log_debug("participant %llu: video RTP to %J, RTCP to %J",
 			  (unsigned long long)vl->owner, &vl->media.raddr,
 			  &vl->media.raddr_rtcp);
@@ -331,6 +354,7 @@ void vleg_publish(struct vleg *vl)
 	vl->snap = vl->st;
 	vl->snap.raddr = vl->media.raddr;
 	vl->snap.sending = vleg_live(vl);
+	legsec_stats(vl->sec, &vl->snap.srtp);
 	pthread_mutex_unlock(&vl->snap_lock);
 }
 
@@ -400,16 +424,36 @@ bool vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	hdr.ts = ts;
 	hdr.ssrc = vl->ssrc;
 
-	mb->pos = pos - RTP_HEADER_SIZE;
-	if (!rtp_hdr_encode(mb, &hdr)) {
-		mb->pos = pos - RTP_HEADER_SIZE;
-		if (!udp_send(rtp_sock(vl->rtp), &vl->media.raddr, mb)) {
-			vl->st.pkts_out++;
-			vl->st.bytes_out += pkt->len;
-			sent = true;
+	/* SRTP protects in place: each receiver gets its own copy, not
+	 * the datagram the others are sent too (RFC 3711 3.1) */
+	if (vl->sec) {
+		struct mbuf *tx = vl->txmb;
+
+		if (pkt->len > VLEG_PKT_MAX)
+			return false;
+
+		tx->pos = tx->end = 0;
+		if (!rtp_hdr_encode(tx, &hdr) &&
+		    !mbuf_write_mem(tx, mbuf_buf(mb), pkt->len)) {
+			tx->pos = 0;
+			sent = !udp_send(rtp_sock(vl->rtp), &vl->media.raddr,
+					 tx);
 		}
 	}
-	mb->pos = pos;
+	else {
+		mb->pos = pos - RTP_HEADER_SIZE;
+		if (!rtp_hdr_encode(mb, &hdr)) {
+			mb->pos = pos - RTP_HEADER_SIZE;
+			sent = !udp_send(rtp_sock(vl->rtp), &vl->media.raddr,
+					 mb);
+		}
+		mb->pos = pos;
+	}
+
+	if (sent) {
+		vl->st.pkts_out++;
+		vl->st.bytes_out += pkt->len;
+	}
 
 	return sent;
 }
@@ -419,7 +463,9 @@ static int rtcp_out(struct vleg *vl, struct mbuf *mb)
 {
 	mb->pos = 0;
 
-	return udp_send(rtcp_sock(vl->rtp), &vl->media.raddr_rtcp, mb);
+	/* RFC 5761 4: with multiplexing, RTCP shares the RTP port */
+	return udp_send(vl->media.srtp.mux ? rtp_sock(vl->rtp) :
+			rtcp_sock(vl->rtp), &vl->media.raddr_rtcp, mb);
 }
 
 

@@ -14,7 +14,12 @@
 #define CHORUS_VLEG_H
 
 #include <re.h>
+#include "legsec.h"
 #include "sdpneg.h"
+
+enum {
+	VLEG_PKT_MAX = 1500,          /* payload forwarded with SRTP [B]  */
+};
 
 struct leg_prm;
 struct vleg;
@@ -69,6 +74,7 @@ struct vleg_stats {
 	uint64_t watching;           /* the source it is sent, 0: none    */
 	bool sending;                /* video came in the last second     */
 	struct sa raddr;             /* where we send                     */
+	struct legsec_stats srtp;    /* its protection                    */
 };
 
 /* main thread */
