@@ -3,7 +3,8 @@
  *                    (RFC 3261 10.3), in memory
  *
  * Pure: takes a decoded REGISTER (libre's struct sip_msg) and says what
- * to answer; the SIP front sends the answer. Main thread only.
+ * to answer; the SIP front sends the answer. Expiry is lazy, on the
+ * caller's clock (now_ms): no timer. Main thread only.
  */
 
 #ifndef CHORUS_REGISTRAR_H
@@ -14,11 +15,13 @@
 struct registrar;
 
 struct registrar_prm {
-	uint32_t expires_default;    /* no Expires given [s]              */
-	uint32_t expires_min;        /* shorter: 423 (RFC 3261 10.3 7)    */
+	uint32_t expires_default;    /* no expires given [s]              */
+	uint32_t expires_min;        /* shorter, not 0: 423 (RFC 3261
+				      * 10.3 step 7) [s]; 0: none         */
 	uint32_t expires_max;        /* longer is cut to this [s]         */
 	uint32_t max_bindings;       /* in all; more: 503                 */
-	uint32_t max_per_aor;        /* contacts per AOR                  */
+	uint32_t max_per_aor;        /* contacts per AOR; more: the least
+				      * recently written are replaced     */
 };
 
 int  registrar_alloc(struct registrar **rp, const struct registrar_prm *p);
