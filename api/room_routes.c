@@ -57,6 +57,8 @@ int room_json(struct re_printf *pf, const struct room *room)
 
 	return re_hprintf(pf, "{\"name\":\"%s\",\"max_participants\":%u,"
 			  "\"locked\":%s,\"persistent\":%s,"
+			  "\"media_encryption\":\"%s\",\"auth\":\"%s\","
+			  "\"has_pin\":%s,"
 			  "\"talkers_max\":%u,\"sample_rate\":%u,%H"
 			  "\"created_at\":\"%H\",\"participant_count\":%u,"
 			  "\"stats\":{\"encodes_per_tick\":%u,"
@@ -65,6 +67,9 @@ int room_json(struct re_printf *pf, const struct room *room)
 			  room_name(room), prm->max_participants,
 			  prm->locked ? "true" : "false",
 			  prm->persistent ? "true" : "false",
+			  cfg_menc_name(prm->media_encryption),
+			  cfg_auth_name(prm->auth),
+			  prm->pin[0] ? "true" : "false",
 			  prm->talkers_max, ROOM_SRATE, video_json, room,
 			  json_time, &created,
 			  room_part_count(room), st.encodes, st.forwards,
@@ -90,6 +95,40 @@ static void prm_apply(struct room_prm *prm, const struct odict *od)
 		(void)room_video_mode_from_name(e->u.str, &prm->video_mode);
 	if ((e = odict_lookup(od, "video_hold_ms")))
 		prm->video_hold_ms = (uint32_t)e->u.integer;
+	if ((e = odict_lookup(od, "media_encryption")))
+		(void)cfg_menc_parse(&prm->media_encryption, e->u.str);
+	if ((e = odict_lookup(od, "auth")))
+		(void)cfg_auth_parse(&prm->auth, e->u.str);
+	if ((e = odict_lookup(od, "pin")))
+		str_ncpy(prm->pin, e->u.str, sizeof(prm->pin));
+}
+
+
+/* A PIN is entered on a keypad: digits only; "" removes it */
+static bool pin_valid(struct api_req *req, const struct odict *od)
+{
+	const char *pin = odict_string(od, "pin");
+
+	if (pin && strspn(pin, "0123456789") != strlen(pin)) {
+		api_error(req, EINVAL, "pin", "must be 0-%u digits ('' for"
+			  " none)", ROOM_PIN_MAX);
+		return false;
+	}
+
+	return true;
+}
+
+
+/* auth digest needs somebody to authenticate */
+static bool auth_valid(struct api_req *req, const struct room_prm *prm)
+{
+	if (prm->auth == AUTH_DIGEST && !rooms_has_users(req->rooms)) {
+		api_error(req, EINVAL, "auth", "digest needs a users_file"
+			  " configured");
+		return false;
+	}
+
+	return true;
 }
 
 
@@ -120,6 +159,8 @@ void api_rooms_post(struct api_req *req)
 
 	rooms_default_prm(req->rooms, &prm);
 	prm_apply(&prm, od);
+	if (!pin_valid(req, od) || !auth_valid(req, &prm))
+		goto out;
 
 	err = rooms_create(req->rooms, name, &prm, &room);
 	if (err == EEXIST) {
@@ -277,6 +318,8 @@ void api_room_patch(struct api_req *req)
 
 	prm = *room_prm(room);
 	prm_apply(&prm, od);
+	if (!pin_valid(req, od) || !auth_valid(req, &prm))
+		goto out;
 
 	err = rooms_update(req->rooms, room, &prm);
 	if (err == EALREADY)
@@ -287,6 +330,7 @@ void api_room_patch(struct api_req *req)
 	else
 		api_reply(req, 200, "%H", room_json, room);
 
+ out:
 	mem_deref(od);
 }
 

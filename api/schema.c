@@ -19,6 +19,8 @@ static const char *const video_codecs[] = {"auto", "vp8", "h264", "vp9",
 					   NULL};
 static const char *const video_modes[] = {"follow_talker", "pinned", "off",
 					  NULL};
+static const char *const mencs[] = {"optional", "required", "off", NULL};
+static const char *const auths[] = {"none", "digest", NULL};
 
 const struct field schema_room[] = {
 	/* name               type       min  max             create update */
@@ -33,6 +35,9 @@ const struct field schema_room[] = {
 	{"video_mode",        FT_STRING, 1, 16,               true,  true,
 	 video_modes},
 	{"video_hold_ms",     FT_INT,    0, 60000,            true, true, NULL},
+	{"media_encryption",  FT_STRING, 1, 8,                true, true, mencs},
+	{"auth",              FT_STRING, 1, 6,                true, true, auths},
+	{"pin",               FT_STRING, 0, ROOM_PIN_MAX,     true, true, NULL},
 };
 const size_t schema_room_count = ARRAY_SIZE(schema_room);
 

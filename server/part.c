@@ -35,6 +35,9 @@ struct part {
 	struct vleg *vleg;            /* video, once there is any         */
 	struct leg_prm legprm;        /* how its legs are made            */
 	const struct sdpneg_vwant *vw; /* what the room forwards          */
+	const enum cfg_menc *menc;    /* the room's policy                */
+	const char *dtls_fp;
+	bool tls;                     /* the dialog's signalling is TLS   */
 	struct sdpneg_result media;   /* current negotiation              */
 	uint64_t joined_at;           /* [unix ms]                        */
 	bool dialout;                 /* we called them                   */
@@ -136,7 +139,10 @@ static void video_for(struct part *p, const struct mbuf *offer)
 {
 	int err;
 
+	struct sdpsec_prm sec = {*p->menc, p->tls, p->dtls_fp};
+
 	sdpneg_set_video(p->neg, p->vw);
+	sdpneg_set_sec(p->neg, &sec);
 
 	if (offer && !sdpneg_has_video(offer))
 		return;
@@ -373,7 +379,8 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	struct part *p;
 	int err;
 
-	if (!pp || !prm || !prm->room || !prm->leg || !prm->advertise)
+	if (!pp || !prm || !prm->room || !prm->leg || !prm->advertise ||
+	    !prm->menc)
 		return EINVAL;
 
 	p = mem_zalloc(sizeof(*p), destructor);
@@ -384,6 +391,8 @@ static int part_new(struct part **pp, const struct part_prm *prm)
 	str_ncpy(p->room, prm->room, sizeof(p->room));
 	p->wk = prm->wk;
 	p->vw = prm->video;
+	p->menc = prm->menc;
+	p->dtls_fp = prm->dtls_fp;
 	p->legprm = *prm->leg;
 	p->eh = prm->eh;
 	p->arg = prm->arg;
@@ -434,6 +443,7 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 		return err;
 
 	p->state = PART_JOINING;
+	p->tls = msg->tp == SIP_TRANSP_TLS;
 	identity_from(p, msg);
 	video_for(p, has_offer ? msg->mb : NULL);
 
@@ -469,6 +479,16 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 		*pp = p;
 
 	return err;
+}
+
+
+static bool uri_tls(const char *s)
+{
+	struct uri u;
+	struct pl pl;
+
+	pl_set_str(&pl, s);
+	return !uri_decode(&u, &pl) && sipcheck_uri_tls(&u);
 }
 
 
@@ -510,6 +530,7 @@ int part_connect(struct part **pp, const struct part_prm *prm,
 	p->state = PART_RINGING;
 	p->dialout = true;
 	str_ncpy(p->uri, uri, sizeof(p->uri));
+	p->tls = uri_tls(uri);
 	video_for(p, NULL);
 
 	err = sdpneg_offer(p->neg, &offer);

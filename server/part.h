@@ -43,6 +43,10 @@ struct part_prm {
 	const struct sdpneg_vwant *video; /* the video its room forwards,
 				       * read at each negotiation; the
 				       * room's, outlives the participant */
+	const enum cfg_menc *menc;    /* its room's media_encryption, the
+				       * same way                         */
+	const char *dtls_fp;          /* our DTLS a=fingerprint, NULL: none;
+				       * outlives the participant         */
 	part_event_h *eh;
 	void *arg;
 };

@@ -401,6 +401,8 @@ static struct member *member_new(struct room *room,
 	prm->leg = &room->cfg.leg;
 	prm->advertise = &room->cfg.advertise;
 	prm->video = &room->vw;
+	prm->menc = &room->prm.media_encryption;
+	prm->dtls_fp = room->cfg.dtls_fp;
 	prm->eh = part_event_handler;
 	prm->arg = m;
 

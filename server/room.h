@@ -11,6 +11,7 @@
 #define CHORUS_ROOM_H
 
 #include <re.h>
+#include "cfg.h"
 #include "leg.h"
 #include "news.h"
 #include "room_video.h"
@@ -23,6 +24,7 @@ struct worker;
 enum {
 	ROOM_VIDEO_AUTO = 0,         /* video_codec: the first caller's */
 	ROOM_VIDEO_HOLD_MS = 2000,   /* a source keeps the floor [ms]   */
+	ROOM_PIN_MAX = 16,           /* digits of a room PIN            */
 	ROOM_VIDEO_SETTLE_MS = 300,  /* a talker is the loudest this
 				      * long before it takes it [ms]    */
 };
@@ -36,12 +38,17 @@ struct room_prm {
 				      * vcodec (room_vcodec_name)    */
 	enum rvid_mode video_mode;
 	uint32_t video_hold_ms;      /* [ms]                         */
+	enum cfg_menc media_encryption;
+	enum cfg_auth auth;
+	char pin[ROOM_PIN_MAX + 1];  /* digits, "" = none            */
 };
 
 /* What every room is made with: copied */
 struct room_cfg {
 	struct leg_prm leg;          /* its participants' audio legs */
 	struct sa advertise;         /* our address in SDP and From  */
+	const char *dtls_fp;         /* our DTLS a=fingerprint, NULL:
+				      * no DTLS-SRTP; outlives rooms */
 };
 
 /* A room's media counters, as its media thread last published them */

@@ -27,6 +27,9 @@ struct rooms {
 	struct room_cfg rcfg;      /* what every room is made with       */
 	uint32_t max_participants; /* defaults for new rooms             */
 	uint32_t talkers_max;
+	enum cfg_menc menc;           /* rooms' defaults                  */
+	enum cfg_auth auth;
+	bool has_users;               /* a users file is configured       */
 	uint64_t next_part_id;
 	rooms_event_h *evh;        /* event stream, or NULL              */
 	rooms_change_h *chgh;      /* persistent rooms changed, or NULL  */
@@ -128,11 +131,21 @@ int rooms_alloc(struct rooms **mgrp, const struct config *cfg,
 	mgr->rcfg.advertise = cfg->advertise;
 	mgr->max_participants = cfg->max_participants;
 	mgr->talkers_max = cfg->talkers_max;
+	mgr->menc = (enum cfg_menc)cfg->media_encryption;
+	mgr->auth = (enum cfg_auth)cfg->auth;
+	mgr->has_users = cfg->users_file[0] != '\0';
 	mgr->next_part_id = 1;
 	mgr->ws = ws;
 	*mgrp = mgr;
 
 	return 0;
+}
+
+
+/** Whether callers can be authenticated: a users file is configured */
+bool rooms_has_users(const struct rooms *mgr)
+{
+	return mgr && mgr->has_users;
 }
 
 
@@ -164,6 +177,8 @@ void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm)
 	prm->video_codec = ROOM_VIDEO_AUTO;
 	prm->video_mode = RVID_FOLLOW;
 	prm->video_hold_ms = ROOM_VIDEO_HOLD_MS;
+	prm->media_encryption = mgr->menc;
+	prm->auth = mgr->auth;
 }
 
 

@@ -60,6 +60,7 @@ uint32_t rooms_part_count(const struct rooms *mgr);
 const struct rooms_stats *rooms_stats(const struct rooms *mgr);
 struct workers *rooms_workers(const struct rooms *mgr);
 bool rooms_name_valid(const char *name);
+bool rooms_has_users(const struct rooms *mgr);
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
 
 #endif

@@ -9,7 +9,8 @@
 #include <re.h>
 #include "sipcheck.h"
 
-const char sipcheck_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+const char sipcheck_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, "
+	"REGISTER";
 
 
 static bool in_list(const struct pl *met, const char *const *v, size_t n)
@@ -39,6 +40,7 @@ static bool method_allowed(const struct pl *met)
 {
 	static const char *const allowed[] = {
 		"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO",
+		"REGISTER",
 	};
 
 	return in_list(met, allowed, ARRAY_SIZE(allowed));
@@ -247,4 +249,15 @@ bool sipcheck_request(const struct sip_msg *msg, struct sipcheck *res)
 		return refuse(res, 415, "Unsupported Media Type");
 
 	return true;
+}
+
+
+/** Whether a URI asks for TLS: sips: (RFC 3261 19.1), or transport=tls */
+bool sipcheck_uri_tls(const struct uri *u)
+{
+	struct pl tp;
+
+	return u && (!pl_strcasecmp(&u->scheme, "sips") ||
+		     (!msg_param_decode(&u->params, "transport", &tp) &&
+		      !pl_strcasecmp(&tp, "tls")));
 }

@@ -19,4 +19,6 @@ bool sipcheck_request(const struct sip_msg *msg, struct sipcheck *res);
 bool sipcheck_hdr_syntax(const struct pl *val);
 bool sipcheck_uint32(const struct pl *pl);
 
+bool sipcheck_uri_tls(const struct uri *u);
+
 #endif

@@ -10,7 +10,10 @@
 #include <re.h>
 #include "cfg.h"
 #include "log.h"
+#include "registrar.h"
 #include "rooms.h"
+#include "sdpneg.h"
+#include "sipauth.h"
 #include "sipcheck.h"
 #include "sipd.h"
 #include "siptls.h"
@@ -21,6 +24,9 @@ struct sipd {
 	struct sip_lsnr *lsnr;
 	struct dnsc *dnsc;
 	struct tls *tls;          /* NULL: no SIP over TLS               */
+	struct sipauth *auth;
+	struct registrar *reg;
+	const char *dtls_fp;      /* our DTLS a=fingerprint, NULL: none  */
 	const struct config *cfg;
 	struct rooms *rooms;
 	void (*doneh)(void *arg);
@@ -81,14 +87,31 @@ static void contact_uri(char *buf, size_t sz, const char *user,
 }
 
 
-/* transport=tls in a sip: URI (RFC 3261 19.1.1) */
-static bool uri_wants_tls(const struct uri *u)
-{
-	struct pl tp;
 
-	return !pl_strcasecmp(&u->scheme, "sips") ||
-		(!msg_param_decode(&u->params, "transport", &tp) &&
-		 !pl_strcasecmp(&tp, "tls"));
+
+
+/* sip:USER@HOST where HOST is us (our realm, our address) and USER has
+ * registered: the contact it registered */
+static const char *aor_contact(struct sipd *sipd, const struct uri *u)
+{
+	const struct config *cfg = sipd->cfg;
+	char user[64], host[64];
+	struct sa sa;
+	bool ours;
+
+	if (!pl_isset(&u->user) || u->user.l >= sizeof(user) ||
+	    u->host.l >= sizeof(host))
+		return NULL;
+
+	pl_strcpy(&u->user, user, sizeof(user));
+	pl_strcpy(&u->host, host, sizeof(host));
+
+	ours = !str_casecmp(host, cfg->realm) ||
+		(!sa_set_str(&sa, host, 0) &&
+		 (sa_cmp(&sa, &cfg->advertise, SA_ADDR) ||
+		  sa_cmp(&sa, &cfg->sip, SA_ADDR)));
+
+	return ours ? registrar_lookup(sipd->reg, user, tmr_jiffies()) : NULL;
 }
 
 
@@ -102,6 +125,7 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	      struct part **pp)
 {
 	const struct config *cfg = sipd->cfg;
+	const char *aor;
 	char contact[160];
 	struct pl pl;
 	struct uri u;
@@ -113,7 +137,17 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	    !pl_isset(&u.host))
 		return EPROTO;
 
-	tls = uri_wants_tls(&u);
+	/* an address-of-record registered here: its contact */
+	aor = aor_contact(sipd, &u);
+	if (aor) {
+		log_info("dial %s: registered at %s", uri, aor);
+		uri = aor;
+		pl_set_str(&pl, uri);
+		if (uri_decode(&u, &pl))
+			return EPROTO;
+	}
+
+	tls = sipcheck_uri_tls(&u);
 	if (tls && !sipd->tls)
 		return EPROTONOSUPPORT;
 
@@ -177,6 +211,53 @@ static void refuse(struct sipd *sipd, const struct sip_msg *msg,
 }
 
 
+/* RFC 3261 10.3: with a users file, a user registers only itself */
+static void register_handle(struct sipd *sipd, const struct sip_msg *msg)
+{
+	char aor[64] = "", user[64] = "";
+	struct mbuf *hdrs;
+	uint16_t scode = 500;
+
+	if (!pl_isset(&msg->to.uri.user) || msg->to.uri.user.l >= sizeof(aor)) {
+		(void)sip_reply(sipd->sip, msg, 404, "Not Found");
+		return;
+	}
+	pl_strcpy(&msg->to.uri.user, aor, sizeof(aor));
+
+	if (sipauth_enabled(sipd->auth)) {
+		if (!sipauth_check(sipd->auth, sipd->sip, msg, user,
+				   sizeof(user)))
+			return;
+		if (strcmp(user, aor)) {
+			log_info("REGISTER %s from %J as user %s: 403", aor,
+				 &msg->src, user);
+			(void)sip_reply(sipd->sip, msg, 403, "Forbidden");
+			return;
+		}
+	}
+	else if (sipauth_blocked(sipd->auth, sipd->sip, msg)) {
+		return;
+	}
+
+	hdrs = mbuf_alloc(512);
+	if (!hdrs || registrar_register(sipd->reg, msg, aor, tmr_jiffies(),
+					hdrs, &scode)) {
+		(void)sip_reply(sipd->sip, msg, 500, "Server Internal Error");
+		mem_deref(hdrs);
+		return;
+	}
+
+	log_info("REGISTER %s from %J: %u", aor, &msg->src, scode);
+	(void)sip_replyf(sipd->sip, msg, scode, scode == 200 ? "OK" :
+			 scode == 423 ? "Interval Too Brief" :
+			 scode == 400 ? "Bad Request" :
+			 scode == 503 ? "Service Unavailable" :
+			 "Server Internal Error",
+			 "%bContent-Length: 0\r\n\r\n", hdrs->buf, hdrs->end);
+	mem_deref(hdrs);
+}
+
+
 static bool request_handler(const struct sip_msg *msg, void *arg)
 {
 	struct sipd *sipd = arg;
@@ -187,6 +268,11 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		log_debug("%r from %J refused: %u %s", &msg->met, &msg->src,
 			  chk.scode, chk.reason);
 		refuse(sipd, msg, &chk);
+		return true;
+	}
+
+	if (!pl_strcmp(&msg->met, "REGISTER")) {
+		register_handle(sipd, msg);
 		return true;
 	}
 
@@ -204,26 +290,110 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 }
 
 
-/* A new INVITE (no To tag): find the room and join it */
+/* sip:ROOM@host or sip:ROOM*PIN@host: the room's name and the PIN */
+static void uri_room(const struct pl *user, char *name, size_t nsz,
+		     char *pin, size_t psz)
+{
+	struct pl r = *user, p = PL_INIT;
+	const char *star = pl_strchr(user, '*');
+
+	if (star) {
+		r.l = (size_t)(star - user->p);
+		p.p = star + 1;
+		p.l = user->l - r.l - 1;
+	}
+
+	name[0] = pin[0] = '\0';
+	if (r.l < nsz)
+		pl_strcpy(&r, name, nsz);
+	if (p.l < psz)
+		pl_strcpy(&p, pin, psz);
+}
+
+
+/* Whether the room lets this caller in, before a call is made for it:
+ * who it is, the PIN in its URI, the protection of its media */
+static int admit(struct sipd *sipd, const struct room *room,
+		 const struct sip_msg *msg, const char *pin, bool authed,
+		 const char **why)
+{
+	const struct room_prm *prm = room_prm(room);
+	struct sdpsec_prm sp = {prm->media_encryption,
+				msg->tp == SIP_TRANSP_TLS, sipd->dtls_fp};
+	char user[64];
+
+	if (prm->auth == AUTH_DIGEST && !authed &&
+	    !sipauth_check(sipd->auth, sipd->sip, msg, user, sizeof(user)))
+		return EINTR;   /* answered */
+
+	if (pin[0] && prm->pin[0] && strcmp(pin, prm->pin)) {
+		sipauth_failed(sipd->auth, &msg->src, "PIN");
+		*why = "wrong PIN";
+		return EACCES;
+	}
+
+	if (!mbuf_get_left(msg->mb))
+		return 0;
+
+	return sdpneg_screen(msg->mb, &sp, why);
+}
+
+
+static void refuse_invite(struct sipd *sipd, const struct sip_msg *msg,
+			  const char *name, int err, const char *why)
+{
+	const char *reason;
+	uint16_t scode = sipd_status(err, &reason);
+
+	log_info("INVITE %r from %J to room '%s': %u %s%s%s", &msg->from.auri,
+		 &msg->src, name, scode, reason, why ? ": " : "",
+		 why ? why : "");
+
+	/* RFC 3261 20.43: 399, what a person can read */
+	if (why)
+		(void)sip_treplyf(NULL, NULL, sipd->sip, msg, false, scode,
+				  reason, "Warning: 399 %j \"%s\"\r\n"
+				  "Content-Length: 0\r\n\r\n",
+				  &sipd->cfg->advertise, why);
+	else
+		(void)sip_treply(NULL, sipd->sip, msg, scode, reason);
+}
+
+
+/* A new INVITE (no To tag): find the room and join it. With the server's
+ * default auth digest, a caller is authenticated before a room is looked
+ * up: without credentials, nobody learns which rooms exist. */
 static void conn_handler(const struct sip_msg *msg, void *arg)
 {
 	struct sipd *sipd = arg;
 	const struct config *cfg = sipd->cfg;
-	const char *reason;
 	struct room *room;
-	char name[ROOM_NAME_MAX + 1] = "";
-	char contact[160];
-	uint16_t scode;
+	char name[ROOM_NAME_MAX + 1], pin[ROOM_PIN_MAX + 1];
+	char contact[160], user[64];
+	const char *why = NULL;
+	bool authed = false;
 	int err = 0;
 
-	if (msg->uri.user.l <= ROOM_NAME_MAX)
-		pl_strcpy(&msg->uri.user, name, sizeof(name));
+	if (sipauth_blocked(sipd->auth, sipd->sip, msg))
+		return;
+
+	if (cfg->auth == AUTH_DIGEST) {
+		if (!sipauth_check(sipd->auth, sipd->sip, msg, user,
+				   sizeof(user)))
+			return;
+		authed = true;
+	}
+
+	uri_room(&msg->uri.user, name, sizeof(name), pin, sizeof(pin));
 
 	room = rooms_name_valid(name) ? rooms_find(sipd->rooms, name) : NULL;
 	if (!room && cfg->auto_create && rooms_name_valid(name))
 		err = rooms_create_auto(sipd->rooms, name, &room);
 	else if (!room)
 		err = ENOENT;
+
+	if (!err)
+		err = admit(sipd, room, msg, pin, authed, &why);
 
 	contact_uri(contact, sizeof(contact), name, sa_port(&msg->dst),
 		    msg->tp, !pl_strcasecmp(&msg->uri.scheme, "sips"), cfg);
@@ -237,10 +407,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	/* a refused call leaves no room behind */
 	(void)rooms_end_if_idle(sipd->rooms, room);
 
-	scode = sipd_status(err, &reason);
-	log_info("INVITE %r from %J to room '%s': %u %s", &msg->from.auri,
-		 &msg->src, name, scode, reason);
-	(void)sip_treply(NULL, sipd->sip, msg, scode, reason);
+	if (err != EINTR)
+		refuse_invite(sipd, msg, name, err, why);
 }
 
 
@@ -263,6 +431,8 @@ static void destructor(void *arg)
 	mem_deref(sipd->sip);
 	mem_deref(sipd->dnsc);
 	mem_deref(sipd->tls);
+	mem_deref(sipd->auth);
+	mem_deref(sipd->reg);
 }
 
 
@@ -390,6 +560,9 @@ static int tls_setup(struct sipd *sipd)
 int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 	       struct rooms *rooms)
 {
+	/* RFC 3261 10.2.1.1: an hour by default */
+	static const struct registrar_prm reg_prm = {3600, 60, 86400, 10000,
+						     10};
 	struct sipd *sipd;
 	int err;
 
@@ -410,6 +583,14 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 		goto out;
 
 	err = tls_setup(sipd);
+	if (err)
+		goto out;
+
+	err = sipauth_alloc(&sipd->auth, cfg, NULL, NULL);
+	if (err)
+		goto out;
+
+	err = registrar_alloc(&sipd->reg, &reg_prm);
 	if (err)
 		goto out;
 

@@ -45,6 +45,8 @@ static int rooms_json(struct re_printf *pf, const struct rooms *mgr)
 				 "\"talkers_max\":%u,\"locked\":%s,"
 				 "\"video_codec\":\"%s\",\"video_mode\":\"%s\","
 				 "\"video_hold_ms\":%u,"
+				 "\"media_encryption\":\"%s\",\"auth\":\"%s\","
+				 "\"pin\":\"%s\","
 				 "\"created_at\":%llu}",
 				 first ? "" : ",", room_name(r),
 				 prm->max_participants, prm->talkers_max,
@@ -52,6 +54,8 @@ static int rooms_json(struct re_printf *pf, const struct rooms *mgr)
 				 room_vcodec_name(prm->video_codec),
 				 room_video_mode_name(prm->video_mode),
 				 prm->video_hold_ms,
+				 cfg_menc_name(prm->media_encryption),
+				 cfg_auth_name(prm->auth), prm->pin,
 				 (unsigned long long)room_created_at(r));
 		first = false;
 	}
@@ -119,7 +123,7 @@ int store_save(const struct rooms *mgr, const char *dir)
 	if (err)
 		goto out;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = errno;
 		goto out;
@@ -161,6 +165,7 @@ static int room_restore(struct rooms *mgr, const struct odict *o)
 	struct room_prm prm;
 	uint64_t created = 0, v;
 	const char *name = odict_string(o, "name");
+	const char *pin;
 
 	rooms_default_prm(mgr, &prm);
 	prm.persistent = true;
@@ -178,6 +183,13 @@ static int room_restore(struct rooms *mgr, const struct odict *o)
 					&prm.video_mode);
 	if (odict_get_number(o, &v, "video_hold_ms") && v <= 60000)
 		prm.video_hold_ms = (uint32_t)v;
+	(void)cfg_menc_parse(&prm.media_encryption,
+			     odict_string(o, "media_encryption"));
+	(void)cfg_auth_parse(&prm.auth, odict_string(o, "auth"));
+	pin = odict_string(o, "pin");
+	if (pin && strlen(pin) <= ROOM_PIN_MAX &&
+	    strspn(pin, "0123456789") == strlen(pin))
+		str_ncpy(prm.pin, pin, sizeof(prm.pin));
 
 	e = odict_lookup(o, "name");
 	if (!e || e->type != ODICT_STRING)
