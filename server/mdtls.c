@@ -27,7 +27,7 @@ static const char profiles[] =
 enum { FP_MAX = 32 };           /* SHA-256 [B] */
 
 struct mdtls {
-	struct tls *tls;            /* a reference                         */
+	struct tls *tls;            /* not a reference: see mdtls_alloc()  */
 	struct udp_sock *us;        /* a reference                         */
 	struct udp_helper *gate;    /* no media until the keys exist       */
 	struct dtls_sock *sock;
@@ -53,7 +53,6 @@ static void destructor(void *arg)
 	mem_deref(d->ms);
 	mem_deref(d->gate);
 	mem_deref(d->us);
-	mem_deref(d->tls);
 }
 
 
@@ -302,8 +301,9 @@ static bool gate_recv(struct sa *src, struct mbuf *mb, void *arg)
  * @param fp      Set to its a=fingerprint value, "sha-256 AB:CD:..."
  * @param fpsize  Size of fp, at least MDTLS_FP_SIZE
  *
- * Main thread, at start-up; the context may then be used on any thread
- * (OpenSSL's SSL_CTX is, once set up).
+ * Main thread, at start-up; the context may then be used by
+ * associations on any thread (OpenSSL's SSL_CTX may, once set up), and
+ * is freed after the last of them.
  *
  * @return 0 if success, otherwise errorcode
  */
@@ -365,7 +365,10 @@ int mdtls_cert_alloc(struct tls **tlsp, char *fp, size_t fpsize)
  * @param eh       Called once, when up or failed
  * @param arg      Handler argument
  *
- * Holds references to tls and us. Call on the socket's thread.
+ * Holds a reference to us, not to tls: the context is shared by every
+ * media thread and libre's reference counts are not atomic, so it must
+ * outlive all associations (the server frees it after the media threads
+ * stop). Call on the socket's thread.
  *
  * @return 0 if success, otherwise errorcode
  */
@@ -383,7 +386,7 @@ int mdtls_alloc(struct mdtls **dp, struct tls *tls, struct udp_sock *us,
 	if (!d)
 		return ENOMEM;
 
-	d->tls = mem_ref(tls);
+	d->tls = tls;
 	d->us = mem_ref(us);
 	d->active = active;
 	d->eh = eh;
