@@ -34,3 +34,10 @@ bench-video: $(BUILD)/chorusd $(BUILD)/chorus-load $(BUILD)/udp_relay
 	bench/video.sh --build $(BUILD) $(VIDEO_ARGS)
 
 .PHONY: chorus-load bench-capacity bench-ab bench-video
+
+# The cost of SRTP per packet (bench/bench_msec.c)
+$(BUILD)/obj/bench/bench_msec.o: CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
+$(BUILD)/bench_msec: $(BUILD)/obj/bench/bench_msec.o \
+	$(BUILD)/obj/server/msec.o
+	@echo "  LD      $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)

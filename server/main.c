@@ -16,6 +16,7 @@
 #include "../mixer/mixer.h"
 #include "cfg.h"
 #include "log.h"
+#include "msec.h"
 #include "rooms.h"
 #include "sipd.h"
 #include "store.h"
@@ -234,6 +235,13 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
+	err = msec_init();
+	if (err) {
+		fprintf(stderr, "chorusd: SRTP: %s\n", strerror(err));
+		libre_close();
+		return 1;
+	}
+
 	advertise_pick(&app.cfg);
 
 	err = fd_limits(&app.maxfds);
@@ -245,6 +253,7 @@ int main(int argc, char *argv[])
 		err = re_main(signal_handler);
 
 	stop(&app);
+	msec_close();
 	libre_close();
 
 	if (!err)

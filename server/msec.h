@@ -27,9 +27,10 @@ enum {
 	MSEC_KEY_MAX = 46,            /* master key + salt, largest [B]   */
 	MSEC_OVERHEAD = 148,          /* what protect may add (tag, SRTCP
 				       * index) [B], libsrtp2's bound      */
+	MSEC_LAYER = 20,              /* UDP helper layer (msec_attach)   */
 };
 
-/* Master key + salt length of a suite [bytes]: 30, 30, 28, 44 */
+/* Master key + salt length of a suite [bytes]: 44, 28, 30, 30 */
 static inline size_t msec_key_len(enum msec_suite s)
 {
 	switch (s) {
@@ -59,6 +60,7 @@ int  msec_alloc(struct msec **msp, enum msec_suite suite,
 		const uint8_t *tx_key, const uint8_t *rx_key);
 int  msec_attach(struct msec *ms, struct udp_sock *us);
 int  msec_protect(struct msec *ms, struct mbuf *mb);
+/* 0, EALREADY (replay), EPROTO (plain RTCP), EAUTH or EBADMSG */
 int  msec_unprotect(struct msec *ms, struct mbuf *mb);
 enum msec_suite msec_suite(const struct msec *ms);
 void msec_stats(const struct msec *ms, struct msec_stats *st);
