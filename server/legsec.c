@@ -12,11 +12,14 @@
 #include <re.h>
 #include "legsec.h"
 #include "log.h"
+#include "mdtls.h"
 #include "msec.h"
 
 struct legsec {
 	struct sdpsec_result cur;     /* what is in place                 */
 	struct msec *ms;              /* SDES: one context, both sockets  */
+	struct mdtls *d_rtp;          /* DTLS: one association per port   */
+	struct mdtls *d_rtcp;         /* NULL with rtcp-mux              */
 	uint64_t owner;
 };
 
@@ -25,6 +28,8 @@ static void destructor(void *arg)
 {
 	struct legsec *ls = arg;
 
+	mem_deref(ls->d_rtcp);
+	mem_deref(ls->d_rtp);
 	mem_deref(ls->ms);
 }
 
@@ -63,6 +68,48 @@ static int sdes_start(struct legsec *ls, struct rtp_sock *rs)
 		err = msec_attach(ls->ms, rtp_sock(rs));
 	if (!err)
 		err = msec_attach(ls->ms, rtcp_sock(rs));
+
+	return err;
+}
+
+
+static void estab_handler(int err, enum msec_suite suite, void *arg)
+{
+	struct legsec *ls = arg;
+
+	if (err)
+		log_warn("participant %llu: DTLS-SRTP failed: %m",
+			 (unsigned long long)ls->owner, err);
+	else
+		log_info("participant %llu: DTLS-SRTP up: %s",
+			 (unsigned long long)ls->owner, msec_suite_name(suite));
+}
+
+
+/* RFC 5764 4.1.2: RTP and, without multiplexing, RTCP have each their
+ * own handshake; the client starts both (RFC 5763 5) */
+static int dtls_start(struct legsec *ls, struct rtp_sock *rs,
+		      struct tls *dtls, const struct sa *raddr,
+		      const struct sa *raddr_rtcp)
+{
+	const struct sdpsec_result *r = &ls->cur;
+	int err;
+
+	if (!dtls)
+		return ENOTSUP;
+
+	err = mdtls_alloc(&ls->d_rtp, dtls, rtp_sock(rs), r->dtls_active,
+			  r->peer_fp, estab_handler, ls);
+	if (!err && !r->mux)
+		err = mdtls_alloc(&ls->d_rtcp, dtls, rtcp_sock(rs),
+				  r->dtls_active, r->peer_fp, estab_handler,
+				  ls);
+	if (err || !r->dtls_active)
+		return err;
+
+	err = mdtls_connect(ls->d_rtp, raddr);
+	if (!err && ls->d_rtcp)
+		err = mdtls_connect(ls->d_rtcp, raddr_rtcp);
 
 	return err;
 }
@@ -114,6 +161,10 @@ int legsec_apply(struct legsec **lsp, struct rtp_sock *rs,
 		err = sdes_start(ls, rs);
 		break;
 
+	case SDPSEC_DTLS:
+		err = dtls_start(ls, rs, dtls, raddr, raddr_rtcp);
+		break;
+
 	default:
 		err = ENOTSUP;
 		break;
@@ -138,22 +189,38 @@ bool legsec_on(const struct legsec *ls)
 }
 
 
-/** What the API shows; zeroes for plain RTP (any thread) */
-void legsec_stats(const struct legsec *ls, struct legsec_stats *st)
+static void add(struct legsec_stats *st, const struct msec *m)
 {
 	struct msec_stats ms;
+
+	if (!m)
+		return;
+
+	msec_stats(m, &ms);
+	st->auth_fail += ms.auth_fail;
+	st->replay += ms.replay;
+	st->plain_rtcp += ms.plain_rtcp;
+}
+
+
+/** What the API shows; zeroes for plain RTP (media thread: the
+ * contexts are its) */
+void legsec_stats(const struct legsec *ls, struct legsec_stats *st)
+{
+	const struct msec *m;
 
 	memset(st, 0, sizeof(*st));
 	if (!ls)
 		return;
 
 	st->keying = ls->cur.keying;
-	if (ls->ms) {
-		msec_stats(ls->ms, &ms);
+	m = ls->ms ? ls->ms : mdtls_msec(ls->d_rtp);
+	if (m) {
 		st->up = true;
-		st->suite = msec_suite(ls->ms);
-		st->auth_fail = ms.auth_fail;
-		st->replay = ms.replay;
-		st->plain_rtcp = ms.plain_rtcp;
+		st->suite = msec_suite(m);
 	}
+
+	add(st, ls->ms);
+	add(st, mdtls_msec(ls->d_rtp));
+	add(st, mdtls_msec(ls->d_rtcp));
 }

@@ -16,6 +16,7 @@
 #include "../mixer/mixer.h"
 #include "cfg.h"
 #include "log.h"
+#include "mdtls.h"
 #include "msec.h"
 #include "rooms.h"
 #include "sipd.h"
@@ -34,6 +35,8 @@ struct app {
 	struct sipd *sipd;
 	struct api *api;
 	struct workers *workers;
+	struct tls *dtls;          /* DTLS-SRTP: outlives every leg     */
+	char dtls_fp[MDTLS_FP_SIZE];
 	int maxfds;                /* libre's descriptor table size    */
 	struct tmr tmr_exit;
 	bool stopping;
@@ -160,9 +163,17 @@ static int start(struct app *a)
 		return err;
 	}
 
+	/* one certificate for every DTLS-SRTP call (RFC 5763 5) */
+	err = mdtls_cert_alloc(&a->dtls, a->dtls_fp, sizeof(a->dtls_fp));
+	if (err)
+		log_warn("DTLS-SRTP off: no certificate: %m", err);
+
 	err = rooms_alloc(&a->rooms, cfg, a->workers);
 	if (err)
 		return err;
+
+	if (a->dtls)
+		rooms_set_dtls(a->rooms, a->dtls, a->dtls_fp);
 
 	err = store_load(a->rooms, cfg->data_dir);
 	if (err) {
@@ -205,6 +216,7 @@ static void stop(struct app *a)
 
 	/* last: a participant's sockets are closed on its media thread */
 	a->workers = mem_deref(a->workers);
+	a->dtls = mem_deref(a->dtls);
 }
 
 

@@ -5,7 +5,9 @@
  * the tx key) and one inbound (any SSRC the peer sends, the rx key),
  * RFC 3711 3.2.3 and libsrtp2's key sharing by wildcard SSRC. Replay
  * protection on with libsrtp2's default window (128, RFC 3711 3.3.2);
- * a repeated sequence number out is refused (allow_repeat_tx off).
+ * a repeated sequence number out is allowed (allow_repeat_tx): a video
+ * packet resent on a NACK goes out again with its number, and the same
+ * keystream over the same bytes reveals nothing new (RFC 3711 9.1).
  *
  * No allocation per packet: the send helper protects into a buffer of
  * the context's, made at alloc and grown only for a larger packet than
@@ -275,7 +277,7 @@ static int session_create(srtp_t *sp, enum msec_suite s, srtp_ssrc_type_t t,
 	p.key = k;
 	p.ssrc.type = t;
 	p.window_size = 0;          /* libsrtp2's default, 128 */
-	p.allow_repeat_tx = 0;
+	p.allow_repeat_tx = 1;
 	p.next = NULL;
 
 	e = srtp_create(sp, &p);

@@ -142,6 +142,27 @@ int rooms_alloc(struct rooms **mgrp, const struct config *cfg,
 }
 
 
+/**
+ * The DTLS-SRTP context and its a=fingerprint for the rooms made from now
+ * on; both outlive the manager (main thread)
+ */
+void rooms_set_dtls(struct rooms *mgr, struct tls *dtls, const char *fp)
+{
+	if (!mgr)
+		return;
+
+	mgr->rcfg.leg.dtls = dtls;
+	mgr->rcfg.dtls_fp = fp;
+}
+
+
+/** Our DTLS a=fingerprint, NULL: no DTLS-SRTP */
+const char *rooms_dtls_fp(const struct rooms *mgr)
+{
+	return mgr ? mgr->rcfg.dtls_fp : NULL;
+}
+
+
 /** Whether callers can be authenticated: a users file is configured */
 bool rooms_has_users(const struct rooms *mgr)
 {

@@ -61,6 +61,8 @@ const struct rooms_stats *rooms_stats(const struct rooms *mgr);
 struct workers *rooms_workers(const struct rooms *mgr);
 bool rooms_name_valid(const char *name);
 bool rooms_has_users(const struct rooms *mgr);
+void rooms_set_dtls(struct rooms *mgr, struct tls *dtls, const char *fp);
+const char *rooms_dtls_fp(const struct rooms *mgr);
 void rooms_default_prm(const struct rooms *mgr, struct room_prm *prm);
 
 #endif

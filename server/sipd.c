@@ -572,6 +572,7 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 
 	sipd->cfg = cfg;
 	sipd->rooms = rooms;
+	sipd->dtls_fp = rooms_dtls_fp(rooms);
 
 	err = dns_alloc(&sipd->dnsc);
 	if (err)

@@ -45,7 +45,6 @@ struct vleg {
 	struct rtp_sock *rtp;
 	struct tls *dtls;             /* DTLS-SRTP context, not owned     */
 	struct legsec *sec;           /* SRTP, NULL: plain RTP            */
-	struct mbuf *txmb;            /* with SRTP: each receiver's copy  */
 	uint16_t port;                /* local RTP port, set at alloc     */
 	uint32_t ssrc;                /* what we send, one for all sources */
 	struct sdpneg_video media;    /* current negotiation              */
@@ -160,7 +159,6 @@ static int free_w(void *arg)
 
 	vl->sec = mem_deref(vl->sec);
 	vl->rtp = mem_deref(vl->rtp);
-	vl->txmb = mem_deref(vl->txmb);
 
 	return 0;
 }
@@ -273,12 +271,6 @@ static int start_w(void *arg)
 				       vl->dtls, &a->v->raddr,
 				       &a->v->raddr_rtcp, vl->owner);
 
-		if (!err && vl->sec && !vl->txmb) {
-			vl->txmb = mbuf_alloc(RTP_HEADER_SIZE + VLEG_PKT_MAX +
-					      MSEC_OVERHEAD);
-			if (!vl->txmb)
-				err = ENOMEM;
-		}
 		if (err) {
 			vl->media.on = false;
 			return err;
@@ -424,31 +416,14 @@ bool vleg_send(struct vleg *vl, const struct vleg_pkt *pkt, uint16_t seq,
 	hdr.ts = ts;
 	hdr.ssrc = vl->ssrc;
 
-	/* SRTP protects in place: each receiver gets its own copy, not
-	 * the datagram the others are sent too (RFC 3711 3.1) */
-	if (vl->sec) {
-		struct mbuf *tx = vl->txmb;
-
-		if (pkt->len > VLEG_PKT_MAX)
-			return false;
-
-		tx->pos = tx->end = 0;
-		if (!rtp_hdr_encode(tx, &hdr) &&
-		    !mbuf_write_mem(tx, mbuf_buf(mb), pkt->len)) {
-			tx->pos = 0;
-			sent = !udp_send(rtp_sock(vl->rtp), &vl->media.raddr,
-					 tx);
-		}
-	}
-	else {
+	/* with SRTP, msec.c protects a copy: the datagram is the others'
+	 * too */
+	mb->pos = pos - RTP_HEADER_SIZE;
+	if (!rtp_hdr_encode(mb, &hdr)) {
 		mb->pos = pos - RTP_HEADER_SIZE;
-		if (!rtp_hdr_encode(mb, &hdr)) {
-			mb->pos = pos - RTP_HEADER_SIZE;
-			sent = !udp_send(rtp_sock(vl->rtp), &vl->media.raddr,
-					 mb);
-		}
-		mb->pos = pos;
+		sent = !udp_send(rtp_sock(vl->rtp), &vl->media.raddr, mb);
 	}
+	mb->pos = pos;
 
 	if (sent) {
 		vl->st.pkts_out++;

@@ -17,10 +17,6 @@
 #include "legsec.h"
 #include "sdpneg.h"
 
-enum {
-	VLEG_PKT_MAX = 1500,          /* payload forwarded with SRTP [B]  */
-};
-
 struct leg_prm;
 struct vleg;
 struct worker;
