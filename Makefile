@@ -2,7 +2,8 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libre librem libsrtp2 opus libavcodec libswresample libavutil
+PKGS     := libre librem libsrtp2 opus libavcodec libswresample libavutil \
+	libcrypto
 SAN      ?=
 
 # libre's headers need these defines; its .pc file does not give them.

@@ -6,7 +6,7 @@ set -eu
 BUILD_PKGS="make gcc libc6-dev pkg-config
 	libre-dev librem-dev libsrtp2-dev libopus-dev
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev
-	libcmocka-dev"
+	libcmocka-dev libssl-dev"
 TEST_PKGS="baresip baresip-core baresip-ffmpeg ffmpeg sip-tester sox curl python3 iproute2
 	util-linux tcpdump procps"
 
