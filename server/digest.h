@@ -5,7 +5,7 @@
  * Pure: no SIP stack. The users file holds HA1 values, never passwords.
  * Nonces are made from a secret of this server and a time, so one made
  * elsewhere or long ago is refused; the nonce-count of each nonce in use
- * is remembered, so a replayed request is refused.
+ * is remembered, so a replayed request is refused. Main thread only.
  */
 
 #ifndef CHORUS_DIGEST_H
@@ -17,6 +17,10 @@ enum digest_alg {
 	DIGEST_SHA256 = 0,           /* RFC 8760, offered first           */
 	DIGEST_MD5,                  /* RFC 3261 22.4                     */
 	DIGEST_ALG_COUNT
+};
+
+enum {
+	DIGEST_HEX_SIZE = 65,        /* a SHA-256 in hex, and its NUL     */
 };
 
 struct digest_users;
@@ -35,6 +39,7 @@ struct digest_prm {
 	uint32_t nonce_ttl_s;        /* a nonce is fresh this long [s]    */
 	const uint8_t *secret;       /* NULL: a random one                */
 	size_t secret_len;
+	uint32_t nonces_max;         /* nonces in use remembered; 0: 4096 */
 };
 
 enum digest_result {
@@ -55,7 +60,15 @@ enum digest_result digest_verify(struct digest *d,
 				 const struct pl *hval, const char *method,
 				 uint64_t now_ms, char *user, size_t usize);
 const char *digest_result_str(enum digest_result r);
+const char *digest_alg_name(enum digest_alg alg);
 int  digest_ha1(char *hex, size_t size, enum digest_alg alg,
 		const char *user, const char *realm, const char *password);
+
+/* The request-digest of RFC 7616 3.4.1; qop NULL: RFC 2069's, without
+ * nc and cnonce. Exposed for tests and clients. */
+int  digest_response(char *hex, size_t size, enum digest_alg alg,
+		     const char *ha1, const char *nonce, const char *nc,
+		     const char *cnonce, const char *qop, const char *method,
+		     const char *uri);
 
 #endif

@@ -27,5 +27,6 @@ bool ratelim_fail(struct ratelim *rl, const struct sa *src,
 		  uint64_t now_ms);
 void ratelim_ok(struct ratelim *rl, const struct sa *src);
 uint64_t ratelim_blocks(const struct ratelim *rl);
+uint32_t ratelim_count(const struct ratelim *rl);
 
 #endif
