@@ -7,6 +7,7 @@
 #include "../server/part.h"
 #include "../server/rooms.h"
 #include "../server/sipd.h"
+#include "../server/msec.h"
 #include "api.h"
 
 
@@ -28,6 +29,24 @@ static const char *vdir(const struct sdpneg_video *v)
 }
 
 
+/* "srtp": a stream's protection, null for plain RTP */
+static int srtp_json(struct re_printf *pf, const struct legsec_stats *s)
+{
+	if (s->keying == SDPSEC_NONE)
+		return re_hprintf(pf, "\"srtp\":null");
+
+	return re_hprintf(pf, "\"srtp\":{\"keying\":\"%s\",\"suite\":%s%s%s,"
+			  "\"up\":%s,\"auth_failures\":%llu,"
+			  "\"replays\":%llu}",
+			  sdpsec_keying_name(s->keying),
+			  s->up ? "\"" : "",
+			  s->up ? msec_suite_name(s->suite) : "null",
+			  s->up ? "\"" : "", s->up ? "true" : "false",
+			  (unsigned long long)s->auth_fail,
+			  (unsigned long long)s->replay);
+}
+
+
 /* "video": what was agreed and what the forwarder did; null with the
  * reason when the caller is in with audio only */
 static int video_json(struct re_printf *pf, const struct part_info *pi)
@@ -42,7 +61,7 @@ static int video_json(struct re_printf *pf, const struct part_info *pi)
 
 	return re_hprintf(pf, "\"video\":{\"codec\":\"%s\","
 			  "\"payload_type\":%u,\"direction\":\"%s\","
-			  "\"sending\":%s,\"watching\":%llu,"
+			  "\"sending\":%s,\"watching\":%llu,%H,"
 			  "\"feedback\":{\"nack\":%s,\"pli\":%s,\"fir\":%s},"
 			  "\"stats\":{\"packets_in\":%llu,\"bytes_in\":%llu,"
 			  "\"packets_out\":%llu,\"bytes_out\":%llu,"
@@ -53,7 +72,7 @@ static int video_json(struct re_printf *pf, const struct part_info *pi)
 			  "\"nacks_in\":%llu}},\"video_refused\":null",
 			  vcodec_name(v->codec), v->pt, vdir(v),
 			  st->sending ? "true" : "false",
-			  (unsigned long long)st->watching,
+			  (unsigned long long)st->watching, srtp_json, &st->srtp,
 			  v->fb_nack ? "true" : "false",
 			  v->fb_pli ? "true" : "false",
 			  v->fb_fir ? "true" : "false",
@@ -109,7 +128,8 @@ static int part_json(struct re_printf *pf, const struct part *p)
 			  pi.deaf ? "true" : "false", num,
 			  pi.talking ? "true" : "false",
 			  pi.held ? "true" : "false");
-	err |= re_hprintf(pf, "%H,", video_json, &pi);
+	err |= re_hprintf(pf, "%H,%H,", video_json, &pi, srtp_json,
+			  &st->srtp);
 
 	(void)snprintf(num, sizeof(num), "%.2f", loss_pct(st));
 
