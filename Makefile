@@ -73,8 +73,10 @@ $(BUILD)/test_room_tick: $(TICK_OBJS)
 $(BUILD)/test_room_video: $(VIDEO_OBJS) $(BUILD)/obj/server/log.o
 $(BUILD)/test_room: $(ROOM_OBJS)
 $(BUILD)/test_rooms: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o
-$(BUILD)/test_sipd: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o \
-	$(BUILD)/obj/server/sipd.o $(BUILD)/obj/server/sipcheck.o
+SIPD_OBJS  := $(patsubst %,$(BUILD)/obj/server/%.o,sipd sipcheck registrar \
+	sipauth digest digest_users ratelim siptls sdpneg sdpsec sdes sdpvid \
+	rtpext)
+$(BUILD)/test_sipd: $(ROOM_OBJS) $(BUILD)/obj/server/rooms.o $(SIPD_OBJS)
 $(FAKE_BINS): $(BUILD)/%: $(BUILD)/obj/tests/%.o $(FAKE_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(SAN) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lcmocka \

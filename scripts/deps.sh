@@ -8,7 +8,7 @@ BUILD_PKGS="make gcc libc6-dev pkg-config
 	libavcodec-dev libavformat-dev libswresample-dev libavutil-dev
 	libcmocka-dev libssl-dev"
 TEST_PKGS="baresip baresip-core baresip-ffmpeg ffmpeg sip-tester sox curl python3 iproute2
-	util-linux tcpdump procps"
+	util-linux tcpdump procps openssl sipvicious"
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then

@@ -90,8 +90,9 @@ static void event_h(struct part *p, enum room_event ev,
 static void uas_conn_h(const struct sip_msg *msg, void *arg)
 {
 	struct fixture *f = arg;
+	static const enum cfg_menc menc = MENC_OPTIONAL;
 	struct part_prm prm = {7, "r", NULL, &f->legprm, &f->adv, NULL,
-			       event_h, f};
+			       &menc, NULL, event_h, f};
 	char contact[64];
 
 	re_snprintf(contact, sizeof(contact), "sip:r@%J", &f->uas.laddr);

@@ -253,7 +253,16 @@ static void test_dial(void **state)
 				      &p));
 	assert_ptr_equal(p, room_part(room, part_id(p)));
 	assert_int_equal(EBUSY, sipd_dial(f->sipd, room,
-					  "sips:carol@127.0.0.1", &p));
+					  "sip:carol@127.0.0.1", &p));
+
+	/* no certificate, no TLS: a sips: or transport=tls URI cannot be
+	 * called, and says so */
+	assert_int_equal(EPROTONOSUPPORT, sipd_dial(f->sipd, room,
+						    "sips:carol@127.0.0.1",
+						    &p));
+	assert_int_equal(EPROTONOSUPPORT,
+			 sipd_dial(f->sipd, room,
+				   "sip:carol@127.0.0.1;transport=tls", &p));
 }
 
 
