@@ -102,11 +102,13 @@ static int part_json(struct re_printf *pf, const struct part *p)
 
 	err = re_hprintf(pf, "{\"id\":%llu,\"room\":\"%s\",\"uri\":\"%H\","
 			 "\"display_name\":\"%H\",\"state\":\"%s\","
+			 "\"pin_wait\":%s,"
 			 "\"direction\":\"%s\",\"codec\":%s%s%s,"
 			 "\"ptime\":%u,",
 			 (unsigned long long)pi.id, part_room(p),
 			 json_str, pi.uri, json_str, pi.display_name,
 			 part_state_name(pi.state),
+			 pi.pin_wait ? "true" : "false",
 			 pi.dialout ? "outbound" : "inbound",
 			 codec ? "\"" : "", codec ? codec : "null",
 			 codec ? "\"" : "", pi.ptime);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mdtls.h"
 #include "msec.h"
+#include "part.h"
 #include "rooms.h"
 #include "sipd.h"
 #include "store.h"
@@ -122,6 +123,13 @@ static void event_handler(enum room_event ev, const struct room *room,
 			  void *arg)
 {
 	struct app *a = arg;
+
+	if (ev == EV_PART_PIN_FAILED && part) {
+		struct part_info pi;
+
+		part_info(part, &pi);
+		sipd_failed(a->sipd, &pi.src, "PIN");
+	}
 
 	api_event(a->api, ev, room, part, reason);
 }

@@ -14,6 +14,7 @@ static const char *event_names[EV_COUNT] = {
 	[EV_PART_TALKING] = "participant.talking",
 	[EV_PART_SILENT]  = "participant.silent",
 	[EV_PART_DTMF]    = "participant.dtmf",
+	[EV_PART_PIN_FAILED] = "participant.pin_failed",
 	[EV_ROOM_VIDEO_SOURCE] = "room.video_source",
 };
 

@@ -24,6 +24,7 @@ enum room_event {
 	EV_PART_TALKING,
 	EV_PART_SILENT,
 	EV_PART_DTMF,                /* reason carries the digit */
+	EV_PART_PIN_FAILED,          /* a wrong room PIN was entered   */
 	EV_ROOM_VIDEO_SOURCE,        /* the room shows another source:
 				      * the participant (or none) and
 				      * the reason                   */

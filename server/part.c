@@ -49,6 +49,8 @@ struct part {
 	char uri[256];                /* From URI                         */
 	char display_name[128];       /* From display name                */
 	char call_id[128];
+	bool pin_wait;                /* the room waits for its PIN       */
+	struct sa src;                /* its INVITE's source              */
 };
 
 
@@ -444,6 +446,7 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 
 	p->state = PART_JOINING;
 	p->tls = msg->tp == SIP_TRANSP_TLS;
+	p->src = msg->src;
 	identity_from(p, msg);
 	video_for(p, has_offer ? msg->mb : NULL);
 
@@ -679,8 +682,19 @@ void part_info(const struct part *p, struct part_info *info)
 		 sizeof(info->display_name));
 	leg_stats(p->leg, &info->stats);
 	info->video = p->media.video;
+	info->pin_wait = p->pin_wait;
+	info->src = p->src;
 	if (p->vleg)
 		vleg_stats(p->vleg, &info->vstats);
+}
+
+
+/** The room waits for this participant's PIN, or no longer (what the API
+ * shows) */
+void part_set_pin_wait(struct part *p, bool wait)
+{
+	if (p)
+		p->pin_wait = wait;
 }
 
 

@@ -70,6 +70,8 @@ struct part_info {
 	struct sdpneg_video video;    /* the video agreed; video.why says
 				       * why there is none              */
 	struct vleg_stats vstats;     /* as the media thread published it */
+	bool pin_wait;                /* in, not admitted: no PIN yet     */
+	struct sa src;                /* where its INVITE came from       */
 };
 
 struct part_ctl {
@@ -86,6 +88,7 @@ int  part_connect(struct part **pp, const struct part_prm *prm,
 		  struct sipsess_sock *sock, const char *uri,
 		  const char *contact);
 void part_hangup(struct part *p, const char *reason);
+void part_set_pin_wait(struct part *p, bool wait);
 int  part_control(struct part *p, const struct part_ctl *ctl);
 void part_news(struct part *p, const struct media_news *n);
 void part_info(const struct part *p, struct part_info *info);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <re.h>
+#include "cue.h"
 #include "log.h"
 #include "part.h"
 #include "room.h"
@@ -28,6 +29,20 @@ struct member {
 	struct room *room;
 	struct part *p;
 	bool ticked;                 /* rt is in the tick                 */
+
+	/* a caller of a room with a PIN, until it is entered: in the list,
+	 * out of the tick; it hears cues, the room hears nothing of it */
+	bool lobby;
+	struct le lobby_le;          /* in room->lobby (media thread)     */
+	struct cue cue;              /* what it hears (media thread)      */
+	char digits[ROOM_PIN_MAX + 1];  /* entered so far                 */
+	uint8_t tries;               /* wrong PINs                        */
+	struct tmr pin_tmr;          /* the time it has to enter it       */
+};
+
+enum {
+	PIN_TRIES = 3,               /* wrong PINs, then BYE              */
+	PIN_TIMEOUT_MS = 30000,      /* no PIN by then: BYE               */
 };
 
 struct room {
@@ -42,6 +57,8 @@ struct room {
 	struct sdpneg_vwant vw;      /* the video its callers may send    */
 	uint64_t video_source;       /* as the media thread last said     */
 	struct list parts;           /* struct member                     */
+	struct list lobby;           /* members waiting for their PIN
+				      * (media thread)                    */
 	room_event_h *eh;
 	void *arg;
 	struct room_stats pub;       /* written by the media thread after
@@ -78,15 +95,34 @@ static void video_publish(struct room *room)
 }
 
 
+/* Callers waiting for their PIN hear the cue; what they send is read
+ * (their DTMF, their RTP timeout) and mixed nowhere */
+static bool lobby_tick(struct room *room)
+{
+	int16_t pcm[ROOM_FRAME];
+
+	for (struct le *le = room->lobby.head; le; le = le->next) {
+		struct member *m = le->data;
+
+		(void)leg_pull(m->rt.leg, false);
+		cue_fill(&m->cue, pcm, ROOM_FRAME, ROOM_SRATE);
+		(void)leg_encode(m->rt.leg, pcm);
+	}
+
+	return room->lobby.head != NULL;
+}
+
+
 /* worker_tick_h: one tick, the video's floor, then the counters for the
  * main thread */
 static bool tick_handler(void *arg, uint32_t *work)
 {
 	struct room *room = arg;
 	struct rtick_stats st;
+	bool waiting = lobby_tick(room);
 
 	if (!rtick_run(room->rt))
-		return false;
+		return waiting;
 
 	rtick_stats(room->rt, &st);
 	*work = st.encodes;
@@ -325,7 +361,118 @@ static void member_destructor(void *arg)
 {
 	struct member *m = arg;
 
+	tmr_cancel(&m->pin_tmr);
 	list_unlink(&m->le);
+}
+
+
+static int lobby_add_w(void *arg)
+{
+	struct member *m = arg;
+
+	cue_start(&m->cue, CUE_ENTER_PIN);
+	list_append(&m->room->lobby, &m->lobby_le, m);
+
+	return 0;
+}
+
+
+static int lobby_remove_w(void *arg)
+{
+	struct member *m = arg;
+
+	list_unlink(&m->lobby_le);
+
+	return 0;
+}
+
+
+static int lobby_wrong_w(void *arg)
+{
+	struct member *m = arg;
+
+	cue_start(&m->cue, CUE_WRONG_PIN);
+
+	return 0;
+}
+
+
+static int member_tick(struct room *room, struct member *m);
+
+
+/* Let a caller who entered the PIN in */
+static void pin_admit(struct room *room, struct member *m)
+{
+	int err;
+
+	tmr_cancel(&m->pin_tmr);
+	(void)worker_call(room->wk, lobby_remove_w, m);
+	m->lobby = false;
+	part_set_pin_wait(m->p, false);
+	log_info("room %s: participant %llu entered the PIN",
+		 room->name, (unsigned long long)part_id(m->p));
+
+	err = member_tick(room, m);
+	if (err) {
+		part_hangup(m->p, "server error");
+		return;
+	}
+
+	vw_update(room);
+	if (room->eh)
+		room->eh(room, EV_PART_JOINED, m->p, NULL, room->arg);
+}
+
+
+/* One digit from a caller who has not entered the PIN: '*' starts over,
+ * '#' ends an entry, and an entry as long as the PIN is complete */
+static void pin_digit(struct room *room, struct member *m, char d)
+{
+	const char *pin = room->prm.pin;
+	size_t n = strlen(m->digits);
+
+	if (d == '*') {
+		m->digits[0] = '\0';
+		return;
+	}
+
+	if (d != '#') {
+		if (n < ROOM_PIN_MAX) {
+			m->digits[n++] = d;
+			m->digits[n] = '\0';
+		}
+		if (n < strlen(pin))
+			return;
+	}
+
+	/* the PIN removed meanwhile lets everyone in */
+	if (!pin[0] || !strcmp(m->digits, pin)) {
+		pin_admit(room, m);
+		return;
+	}
+
+	m->digits[0] = '\0';
+	++m->tries;
+	log_info("room %s: participant %llu: wrong PIN (%u of %u)",
+		 room->name, (unsigned long long)part_id(m->p), m->tries,
+		 PIN_TRIES);
+	if (room->eh)
+		room->eh(room, EV_PART_PIN_FAILED, m->p, NULL, room->arg);
+
+	if (m->tries >= PIN_TRIES) {
+		part_hangup(m->p, "wrong PIN");
+		return;
+	}
+
+	(void)worker_call(room->wk, lobby_wrong_w, m);
+}
+
+
+static void pin_timeout(void *arg)
+{
+	struct member *m = arg;
+
+	part_hangup(m->p, "no PIN entered");
 }
 
 
@@ -338,7 +485,15 @@ static void part_event_handler(struct part *p, enum room_event ev,
 	struct member *m = arg;
 	struct room *room = m->room;
 
+	/* a PIN's digits go to the room, not to the event stream */
+	if (ev == EV_PART_DTMF && m->lobby && reason) {
+		pin_digit(room, m, reason[0]);
+		return;
+	}
+
 	if (ev == EV_PART_LEFT) {
+		if (m->lobby)
+			(void)worker_call(room->wk, lobby_remove_w, m);
 		if (m->ticked)
 			(void)worker_call(room->wk, tick_remove_w, m);
 		worker_load(room->wk, -1);
@@ -366,10 +521,34 @@ static void part_event_handler(struct part *p, enum room_event ev,
 /* A participant is in: in the list, then in the tick */
 static int member_add(struct room *room, struct member *m)
 {
-	int err;
-
 	list_append(&room->parts, &m->le, m->p);
 	worker_load(room->wk, 1);
+
+	return member_tick(room, m);
+}
+
+
+/* In the list, and in the lobby until its PIN is entered */
+static int member_wait_pin(struct room *room, struct member *m)
+{
+	list_append(&room->parts, &m->le, m->p);
+	worker_load(room->wk, 1);
+
+	m->lobby = true;
+	m->rt.leg = part_leg(m->p);
+	part_set_pin_wait(m->p, true);
+	tmr_start(&m->pin_tmr, PIN_TIMEOUT_MS, pin_timeout, m);
+	log_info("room %s: participant %llu: waiting for the PIN",
+		 room->name, (unsigned long long)part_id(m->p));
+
+	return worker_call(room->wk, lobby_add_w, m);
+}
+
+
+/* Its place in the tick (and the video forwarder) */
+static int member_tick(struct room *room, struct member *m)
+{
+	int err;
 
 	m->rt.id = part_id(m->p);
 	m->rt.leg = part_leg(m->p);
@@ -433,6 +612,25 @@ static int member_join(struct room *room, struct member *m, bool inbound)
 }
 
 
+/* A room with a PIN, and a caller who did not dial ROOM*PIN (the SIP
+ * front refuses a wrong one) */
+static bool pin_needed(const struct room *room, const struct sip_msg *msg)
+{
+	const char *star = pl_strchr(&msg->uri.user, '*');
+	struct pl given;
+
+	if (!room->prm.pin[0])
+		return false;
+	if (!star)
+		return true;
+
+	given.p = star + 1;
+	given.l = msg->uri.user.l - (size_t)(given.p - msg->uri.user.p);
+
+	return pl_strcmp(&given, room->prm.pin) != 0;
+}
+
+
 /**
  * Accept an INVITE into the room (the manager checks its limits)
  *
@@ -468,7 +666,13 @@ int room_accept(struct room *room, uint64_t id, struct sipsess_sock *sock,
 	}
 
 	/* the 200 OK went out: if it fails, a BYE follows */
-	(void)member_join(room, m, true);
+	if (pin_needed(room, msg)) {
+		if (member_wait_pin(room, m))
+			part_hangup(m->p, "server error");
+	}
+	else {
+		(void)member_join(room, m, true);
+	}
 
 	return 0;
 }

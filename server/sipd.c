@@ -519,6 +519,22 @@ static int transp_add_any(struct sipd *sipd, const struct sa *any)
 }
 
 
+/** A caller failed a check made after its call was set up (a room PIN):
+ * it counts towards its source's block */
+void sipd_failed(struct sipd *sipd, const struct sa *src, const char *what)
+{
+	if (sipd)
+		sipauth_failed(sipd->auth, src, what);
+}
+
+
+/** The authenticator, for /metrics */
+const struct sipauth *sipd_auth(const struct sipd *sipd)
+{
+	return sipd ? sipd->auth : NULL;
+}
+
+
 /** Whether SIP over TLS is served */
 bool sipd_tls(const struct sipd *sipd)
 {

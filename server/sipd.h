@@ -20,5 +20,7 @@ int  sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	       struct part **pp);
 uint16_t sipd_status(int err, const char **reason);
 bool sipd_tls(const struct sipd *sipd);
+void sipd_failed(struct sipd *sipd, const struct sa *src, const char *what);
+const struct sipauth *sipd_auth(const struct sipd *sipd);
 
 #endif

@@ -176,6 +176,13 @@ void part_info(const struct part *p, struct part_info *info)
 }
 
 
+void part_set_pin_wait(struct part *p, bool wait)
+{
+	(void)p;
+	(void)wait;
+}
+
+
 uint64_t part_id(const struct part *p)
 {
 	return p ? p->prm.id : 0;
