@@ -67,6 +67,7 @@ TICK_OBJS  := $(BUILD)/obj/server/room_tick.o $(CODEC_OBJS) \
 VIDEO_OBJS := $(BUILD)/obj/server/room_video.o $(BUILD)/obj/server/vfwd.o \
 	$(BUILD)/obj/server/vsel.o $(BUILD)/obj/server/vkey.o
 ROOM_OBJS  := $(BUILD)/obj/server/room.o $(BUILD)/obj/server/worker.o \
+	$(BUILD)/obj/server/cue.o \
 	$(BUILD)/obj/server/tick.o $(TICK_OBJS) $(VIDEO_OBJS)
 FAKE_BINS  := $(FAKE_TESTS:tests/%.c=$(BUILD)/%)
 $(BUILD)/test_room_tick: $(TICK_OBJS)

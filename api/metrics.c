@@ -7,6 +7,8 @@
 #include <re.h>
 #include "../server/part.h"
 #include "../server/rooms.h"
+#include "../server/sipauth.h"
+#include "../server/sipd.h"
 #include "../server/worker.h"
 #include "api.h"
 
@@ -38,6 +40,7 @@ struct live {
 	uint64_t pkts_in;
 	uint64_t pkts_out;
 	uint64_t lost;
+	uint64_t srtp_fail;   /* failing authentication or replayed */
 	uint32_t encodes;     /* last tick, all rooms */
 	uint32_t parts;
 	struct rvid_stats video;
@@ -67,6 +70,7 @@ static void live_sum(const struct rooms *mgr, struct live *lv)
 			lv->pkts_in += pi.stats.pkts_in;
 			lv->pkts_out += pi.stats.pkts_out;
 			lv->lost += pi.stats.lost;
+			lv->srtp_fail += part_srtp_failures(&pi);
 			lv->parts++;
 		}
 	}
@@ -114,6 +118,29 @@ static int tick_histogram(struct re_printf *pf,
 }
 
 
+static int auth_metrics(struct re_printf *pf, const struct sipauth *a)
+{
+	struct sipauth_stats st;
+	int err;
+
+	sipauth_stats(a, &st);
+	err  = metric(pf, "chorus_sip_auth_challenges_total", "counter",
+		      "401 digest challenges sent.", st.challenges);
+	err |= metric(pf, "chorus_sip_auth_ok_total", "counter",
+		      "Requests authenticated.", st.ok);
+	err |= metric(pf, "chorus_sip_auth_failures_total", "counter",
+		      "Wrong passwords, unknown users, replays, wrong PINs.",
+		      st.failures);
+	err |= metric(pf, "chorus_sip_sources_blocked_total", "counter",
+		      "Sources blocked after repeated failures.", st.blocks);
+	err |= metric(pf, "chorus_sip_blocked_requests_total", "counter",
+		      "Requests refused (403) from blocked sources.",
+		      st.refused_blocked);
+
+	return err;
+}
+
+
 static int metrics_text(struct re_printf *pf, struct api_req *req)
 {
 	const struct rooms_stats *st = rooms_stats(req->rooms);
@@ -139,6 +166,11 @@ static int metrics_text(struct re_printf *pf, struct api_req *req)
 	err |= metric(pf, "chorus_rtp_packets_lost_total", "counter",
 		      "RTP packets lost on the way in (RFC 3550 A.3).",
 		      st->lost_gone + lv.lost);
+	err |= metric(pf, "chorus_srtp_failures_total", "counter",
+		      "SRTP/SRTCP packets dropped: failing authentication or "
+		      "replayed (RFC 3711 3.3).",
+		      st->srtp_fail_gone + lv.srtp_fail);
+	err |= auth_metrics(pf, sipd_auth(api_sipd(req->api)));
 	err |= metric(pf, "chorus_mixer_encodes_per_tick", "gauge",
 		      "Encodes in the last tick, all rooms.", lv.encodes);
 	err |= metric(pf, "chorus_mixer_encodes_total", "counter",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
+#include "../server/part.h"
 #include "../server/rooms.h"
 #include "api.h"
 
@@ -47,6 +48,22 @@ static int video_json(struct re_printf *pf, const struct room *room)
 }
 
 
+/* SRTP dropped in the room: its participants' */
+static uint64_t srtp_failures(const struct room *room)
+{
+	uint64_t n = 0;
+
+	for (struct le *le = list_head(room_parts(room)); le; le = le->next) {
+		struct part_info pi;
+
+		part_info(le->data, &pi);
+		n += part_srtp_failures(&pi);
+	}
+
+	return n;
+}
+
+
 int room_json(struct re_printf *pf, const struct room *room)
 {
 	const struct room_prm *prm = room_prm(room);
@@ -63,7 +80,8 @@ int room_json(struct re_printf *pf, const struct room *room)
 			  "\"created_at\":\"%H\",\"participant_count\":%u,"
 			  "\"stats\":{\"encodes_per_tick\":%u,"
 			  "\"forwards_per_tick\":%u,"
-			  "\"talkers\":%u,\"tick_us\":%llu}}",
+			  "\"talkers\":%u,\"tick_us\":%llu,"
+			  "\"srtp_failures\":%llu}}",
 			  room_name(room), prm->max_participants,
 			  prm->locked ? "true" : "false",
 			  prm->persistent ? "true" : "false",
@@ -73,7 +91,8 @@ int room_json(struct re_printf *pf, const struct room *room)
 			  prm->talkers_max, ROOM_SRATE, video_json, room,
 			  json_time, &created,
 			  room_part_count(room), st.encodes, st.forwards,
-			  st.talkers, (unsigned long long)(st.tick_ns / 1000));
+			  st.talkers, (unsigned long long)(st.tick_ns / 1000),
+			  (unsigned long long)srtp_failures(room));
 }
 
 

@@ -689,6 +689,15 @@ void part_info(const struct part *p, struct part_info *info)
 }
 
 
+/** SRTP packets of its audio and video dropped: failing authentication
+ * or replayed */
+uint64_t part_srtp_failures(const struct part_info *pi)
+{
+	return pi->stats.srtp.auth_fail + pi->stats.srtp.replay +
+		pi->vstats.srtp.auth_fail + pi->vstats.srtp.replay;
+}
+
+
 /** The room waits for this participant's PIN, or no longer (what the API
  * shows) */
 void part_set_pin_wait(struct part *p, bool wait)

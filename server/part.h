@@ -89,6 +89,7 @@ int  part_connect(struct part **pp, const struct part_prm *prm,
 		  const char *contact);
 void part_hangup(struct part *p, const char *reason);
 void part_set_pin_wait(struct part *p, bool wait);
+uint64_t part_srtp_failures(const struct part_info *pi);
 int  part_control(struct part *p, const struct part_ctl *ctl);
 void part_news(struct part *p, const struct media_news *n);
 void part_info(const struct part *p, struct part_info *info);

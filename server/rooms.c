@@ -222,6 +222,7 @@ static void room_event_handler(struct room *room, enum room_event ev,
 		mgr->stats.pkts_in_gone += info.stats.pkts_in;
 		mgr->stats.pkts_out_gone += info.stats.pkts_out;
 		mgr->stats.lost_gone += info.stats.lost;
+		mgr->stats.srtp_fail_gone += part_srtp_failures(&info);
 	}
 
 	event(mgr, ev, room, p, reason);

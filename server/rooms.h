@@ -27,6 +27,8 @@ struct rooms_stats {
 	uint64_t pkts_in_gone;               /* RTP in, departed callers  */
 	uint64_t pkts_out_gone;              /* RTP out, departed callers */
 	uint64_t lost_gone;                  /* lost, departed callers    */
+	uint64_t srtp_fail_gone;             /* SRTP failing authentication
+					      * or replayed, departed     */
 	uint64_t joins;                      /* participants ever joined  */
 	struct rvid_stats video_gone;        /* video, of ended rooms     */
 };

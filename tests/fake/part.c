@@ -176,6 +176,13 @@ void part_info(const struct part *p, struct part_info *info)
 }
 
 
+uint64_t part_srtp_failures(const struct part_info *pi)
+{
+	(void)pi;
+	return 0;
+}
+
+
 void part_set_pin_wait(struct part *p, bool wait)
 {
 	(void)p;
