@@ -29,6 +29,7 @@ struct sdpsec {
 	size_t offeredc;
 	enum sdpsec_keying agreed;    /* what the last negotiation took   */
 	bool dtls_active;
+	bool mux;                     /* RTCP multiplexing agreed         */
 };
 
 static const char proto_savp[]   = "RTP/SAVP";
@@ -276,6 +277,7 @@ int sdpsec_answer(struct sdpsec *s, const struct sdpsec_prm *prm,
 
 	s->agreed = res->keying;
 	s->dtls_active = res->dtls_active;
+	s->mux = res->mux;
 	if (res->keying != SDPSEC_SDES)
 		s->have_tx = false;
 
@@ -319,9 +321,9 @@ static int offer_sdes_all(struct sdpsec *s)
 /**
  * Before we make an offer (dial-out, an INVITE without SDP, a re-INVITE):
  * the profile and attributes of this line. What is agreed is offered
- * again as it is (RFC 3264 8); a first offer has every SDES suite, AES-GCM
- * first, in RTP/SAVP when the room requires SRTP and as a best-effort
- * RTP/AVP offer otherwise.
+ * again as it is (RFC 3264 8), RTCP multiplexing too (RFC 5761 5.1.1); a
+ * first offer has every SDES suite, AES-GCM first, in RTP/SAVP when the
+ * room requires SRTP and as a best-effort RTP/AVP offer otherwise.
  *
  * @return 0, ENOTSUP when the policy leaves nothing to offer (a room that
  *         requires SRTP, signalling that is not TLS), or errno
@@ -335,6 +337,12 @@ int sdpsec_offer(struct sdpsec *s, const struct sdpsec_prm *prm)
 		return EINVAL;
 
 	lattrs_clear(s->m);
+
+	if (s->mux) {
+		err = sdp_media_set_lattr(s->m, true, "rtcp-mux", NULL);
+		if (err)
+			return err;
+	}
 
 	switch (s->agreed) {
 
@@ -394,6 +402,9 @@ int sdpsec_take(struct sdpsec *s, const struct sdpsec_prm *prm,
 
 	memset(res, 0, sizeof(*res));
 
+	/* RFC 5761 5.1.1: only what we offered can be answered */
+	res->mux = s->mux && sdp_media_rattr(s->m, "rtcp-mux");
+
 	if (s->agreed == SDPSEC_DTLS) {
 		/* our re-offer of a DTLS call: the handshake stands */
 		const char *fp = sdp_media_session_rattr(s->m, s->sess,
@@ -402,6 +413,7 @@ int sdpsec_take(struct sdpsec *s, const struct sdpsec_prm *prm,
 		res->keying = SDPSEC_DTLS;
 		res->dtls_active = s->dtls_active;
 		str_ncpy(res->peer_fp, fp ? fp : "", sizeof(res->peer_fp));
+		s->mux = res->mux;
 		return 0;
 	}
 
@@ -413,6 +425,7 @@ int sdpsec_take(struct sdpsec *s, const struct sdpsec_prm *prm,
 			return ENOTSUP;
 		}
 		s->agreed = SDPSEC_NONE;
+		s->mux = res->mux;
 		return 0;
 	}
 
@@ -434,6 +447,7 @@ int sdpsec_take(struct sdpsec *s, const struct sdpsec_prm *prm,
 	s->have_tx = true;
 	s->rx_last = rc;
 	s->agreed = SDPSEC_SDES;
+	s->mux = res->mux;
 
 	res->keying = SDPSEC_SDES;
 	res->suite = rc.suite;
