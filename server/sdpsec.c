@@ -355,7 +355,13 @@ int sdpsec_offer(struct sdpsec *s, const struct sdpsec_prm *prm)
 		return err;
 
 	case SDPSEC_SDES:
-		err = sdes_encode(line, sizeof(line), &s->tx);
+		/* the same line with a new key of ours: whatever key the
+		 * peer answers with, the context is made again, and a new
+		 * key keeps its SRTCP index from repeating a keystream
+		 * (RFC 3711 9.1, RFC 4568 7.1.4) */
+		err = sdes_keygen(&s->tx, s->tx.tag, s->tx.suite);
+		if (!err)
+			err = sdes_encode(line, sizeof(line), &s->tx);
 		if (!err)
 			err = sdp_media_set_lattr(s->m, true, "crypto", "%s",
 						  line);
