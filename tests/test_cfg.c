@@ -129,6 +129,39 @@ static void test_media_options(void **state)
 }
 
 
+static void test_security_options(void **state)
+{
+	struct config cfg;
+	char *argv[] = {"chorusd", "--tls-port", "5071", "--tls-cert",
+			"/etc/c.pem", "--media-encryption", "required",
+			"--auth", "digest", "--users-file", "/etc/users",
+			"--realm", "conf.example.org"};
+	char *nousers[] = {"chorusd", "--auth", "digest"};
+	char *nocert[] = {"chorusd", "--tls-key", "/etc/k.pem"};
+
+	assert_int_equal(CFG_OK, load(&cfg, 1, argv));
+	assert_int_equal(5061, cfg.tls_port);
+	assert_string_equal("", cfg.tls_cert);
+	assert_int_equal(MENC_OPTIONAL, cfg.media_encryption);
+	assert_int_equal(AUTH_NONE, cfg.auth);
+	assert_string_equal("chorus", cfg.realm);
+
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(argv), argv));
+	assert_int_equal(5071, cfg.tls_port);
+	assert_string_equal("/etc/c.pem", cfg.tls_cert);
+	assert_int_equal(MENC_REQUIRED, cfg.media_encryption);
+	assert_int_equal(AUTH_DIGEST, cfg.auth);
+	assert_string_equal("/etc/users", cfg.users_file);
+	assert_string_equal("conf.example.org", cfg.realm);
+
+	/* digest needs someone to check against; a key needs its cert */
+	assert_int_equal(CFG_ERROR, load(&cfg, ARRAY_SIZE(nousers), nousers));
+	assert_non_null(strstr(err, "users_file"));
+	assert_int_equal(CFG_ERROR, load(&cfg, ARRAY_SIZE(nocert), nocert));
+	assert_non_null(strstr(err, "tls_cert"));
+}
+
+
 static void test_equals_form_and_advertise(void **state)
 {
 	struct config cfg;
@@ -158,6 +191,10 @@ static void test_bad_values(void **state)
 		{"chorusd", "--opus-complexity", "11"},
 		{"chorusd", "--media-threads", "257"},
 		{"chorusd", "--no-such-flag", "1"},
+		{"chorusd", "--media-encryption", "always"},
+		{"chorusd", "--auth", "basic"},
+		{"chorusd", "--tls-port", "70000"},
+		{"chorusd", "--realm", "a\"b"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -215,6 +252,8 @@ int main(int argc, char *argv[])
 						teardown),
 		leak_test_setup_teardown(test_equals_form_and_advertise,
 						setup, teardown),
+		leak_test_setup_teardown(test_security_options, setup,
+					 teardown),
 		leak_test_setup_teardown(test_media_options, setup,
 						teardown),
 		leak_test_setup_teardown(test_bad_values, setup,
