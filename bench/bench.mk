@@ -2,9 +2,11 @@
 # Included by the top-level Makefile after mixer/mixer.mk.
 
 LOAD_SRCS := bench/chorus_load.c bench/load_audio.c bench/load_report.c \
-	bench/load_rtp.c bench/load_sip.c \
+	bench/load_rtp.c bench/load_sip.c bench/load_srtp.c \
 	bench/load_video.c bench/load_api.c
-LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
+# --srtp: the server's own SDES and SRTP modules
+LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o) \
+	$(BUILD)/obj/server/msec.o $(BUILD)/obj/server/sdes.o
 
 $(LOAD_OBJS): CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
 
