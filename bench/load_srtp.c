@@ -18,7 +18,7 @@
 
 enum {
 	TAG = 1,              /* the one line's tag (RFC 4568 9.1)   */
-	LINE_MAX = 160,       /* an a=crypto value, at most [bytes]  */
+	CRYPTO_LEN = 160,     /* an a=crypto value, at most [bytes]  */
 	WARN_MAX = 3,         /* answers refused, printed at most    */
 };
 
@@ -46,7 +46,7 @@ static void refused(const struct load_part *p, const char *why)
 int load_srtp_offer(struct mbuf *mb, struct load_part *p,
 		    enum msec_suite suite)
 {
-	char line[LINE_MAX];
+	char line[CRYPTO_LEN];
 	int err;
 
 	err = sdes_keygen(&p->crypto, TAG, suite);
@@ -76,7 +76,7 @@ int load_srtp_offer(struct mbuf *mb, struct load_part *p,
 int load_srtp_answer(struct load_part *p, const char *b, size_t len)
 {
 	struct sdes_crypto rc;
-	char line[LINE_MAX];
+	char line[CRYPTO_LEN];
 	struct pl port, val;
 	int err = EPROTO;
 
