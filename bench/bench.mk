@@ -2,9 +2,11 @@
 # Included by the top-level Makefile after mixer/mixer.mk.
 
 LOAD_SRCS := bench/chorus_load.c bench/load_audio.c bench/load_report.c \
-	bench/load_rtp.c bench/load_sip.c \
+	bench/load_rtp.c bench/load_sip.c bench/load_srtp.c \
 	bench/load_video.c bench/load_api.c
-LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o)
+# --srtp: the server's own SDES and SRTP modules
+LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/obj/%.o) \
+	$(BUILD)/obj/server/msec.o $(BUILD)/obj/server/sdes.o
 
 $(LOAD_OBJS): CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)
 
@@ -33,7 +35,13 @@ $(BUILD)/udp_relay: $(BUILD)/obj/bench/udp_relay.o
 bench-video: $(BUILD)/chorusd $(BUILD)/chorus-load $(BUILD)/udp_relay
 	bench/video.sh --build $(BUILD) $(VIDEO_ARGS)
 
-.PHONY: chorus-load bench-capacity bench-ab bench-video
+# Plain RTP beside SDES-SRTP (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM),
+# each scenario of bench-capacity (bench/srtp.sh --help):
+#   make bench-srtp [SRTP_ARGS="--quick"]
+bench-srtp: $(BUILD)/chorusd $(BUILD)/chorus-load
+	bench/srtp.sh --build $(BUILD) $(SRTP_ARGS)
+
+.PHONY: chorus-load bench-capacity bench-ab bench-video bench-srtp
 
 # The cost of SRTP per packet (bench/bench_msec.c)
 $(BUILD)/obj/bench/bench_msec.o: CFLAGS_X = $(RE_DEFS) $(PKG_CFLAGS)

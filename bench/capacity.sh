@@ -11,6 +11,10 @@
 # timed in the same run, chorusd's encodes and decodes counted in a small
 # run of each) and a profile of chorusd at the breaking point.
 #
+# With --srtp SUITE every caller's audio is SRTP (SDES keys): the same
+# scenarios, with the cost of protecting and unprotecting every packet;
+# a step with any packet that failed to unprotect does not pass.
+#
 # Runs inside a private network namespace (unshare -n) when it can, so
 # all traffic stays on a loopback nobody else uses. See README "Capacity".
 set -u
@@ -19,11 +23,21 @@ usage() {
 	cat <<EOF
 usage: bench/capacity.sh [--quick] [--build DIR] [--silence frames|dtx|full]
                          [--complexity N] [--only 1room|50x10]
-                         [--no-profile] [--no-join] [--no-rt]
+                         [--srtp SUITE] [--steps "N ..."]
+                         [--no-profile] [--no-join] [--no-codec-calls]
+                         [--quiet-wait S] [--no-rt]
   --quick       fewer steps, shorter windows (about 3 minutes)
   --silence     what silent Opus participants send (chorus-load --help)
   --complexity  chorusd's --opus-complexity, 0-10 (5, its default)
   --only        run one scenario (and no join-rate test)
+  --srtp        every caller on SRTP with this suite (chorus-load --help),
+                none (the default) for plain RTP
+  --steps       the N to try, rising, instead of the scenario's own
+                (no bisection after them)
+  --no-codec-calls  do not count chorusd's encodes and decodes (perf);
+                the codec-bound limits then assume the design model
+  --quiet-wait  wait at most S seconds in all for an idle machine before
+                the steps (180; 30 with --quick)
   --no-rt       run chorusd and chorus-load as ordinary tasks, not
                 SCHED_FIFO (numbers then depend on other work running)
 EOF
@@ -34,6 +48,10 @@ BUILD=build
 SILENCE=frames
 COMPLEXITY=5
 ONLY=""
+SRTP=none
+STEPS=""
+CODEC_CALLS=1
+QUIET_WAIT=""
 PROFILE=1
 JOIN=1
 RT=1
@@ -44,6 +62,10 @@ while [ $# -gt 0 ]; do
 	--silence) SILENCE="$2"; shift ;;
 	--complexity) COMPLEXITY="$2"; shift ;;
 	--only) ONLY="$2"; JOIN=0; shift ;;
+	--srtp) SRTP="$2"; shift ;;
+	--steps) STEPS="$2"; shift ;;
+	--no-codec-calls) CODEC_CALLS=0 ;;
+	--quiet-wait) QUIET_WAIT="$2"; shift ;;
 	--no-profile) PROFILE=0 ;;
 	--no-join) JOIN=0 ;;
 	--no-rt) RT=0 ;;
@@ -57,7 +79,10 @@ if [ "${CHORUS_CAP_NS:-0}" != 1 ]; then
 	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 		exec unshare -n env CHORUS_CAP_NS=1 "$0" --build "$BUILD" \
 			--silence "$SILENCE" $([ $RT = 0 ] && echo --no-rt) \
-			--complexity "$COMPLEXITY" \
+			--complexity "$COMPLEXITY" --srtp "$SRTP" \
+			${STEPS:+--steps "$STEPS"} \
+			${QUIET_WAIT:+--quiet-wait "$QUIET_WAIT"} \
+			$([ $CODEC_CALLS = 0 ] && echo --no-codec-calls) \
 			$([ -n "$ONLY" ] && echo --only "$ONLY") \
 			$([ $QUICK = 1 ] && echo --quick) \
 			$([ $PROFILE = 0 ] && echo --no-profile) \
@@ -91,6 +116,9 @@ else
 	JOIN_RATES="200 400 700 1000 1500 2000"
 	REFINE=2
 fi
+if [ -n "$STEPS" ]; then
+	STEPS_A=$STEPS; STEPS_B=$STEPS; REFINE=0
+fi
 
 # SCHED_FIFO (lowest real-time priority): each gets its core whenever it
 # wants it, whatever else the machine runs (nice values do not reach
@@ -109,7 +137,8 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 WORK=$(mktemp -d /tmp/chorus-cap.XXXXXX)
 SRV=""
 PROBES=""
-QUIET_LEFT=$([ $QUICK = 1 ] && echo 30 || echo 180)  # [s] to wait, total
+# [s] to wait, total
+QUIET_LEFT=${QUIET_WAIT:-$([ $QUICK = 1 ] && echo 30 || echo 180)}
 
 # copies: a rebuild during the run does not change what is measured
 cp "$BUILD/chorusd" "$BUILD/chorus-load" "$WORK/"
@@ -188,7 +217,8 @@ load() {
 	timeout $((n / RATE + DUR + WARM + 40)) taskset -c 1 $PRIO_CMD \
 		"$LOAD" -s "127.0.0.1:$SIP_PORT" -n "$n" -r "$r" -k "$k" \
 		-d "$DUR" -w "$WARM" -R "$RATE" -t 5 --pid "$SRV" \
-		--silence "$SILENCE" "$@" >"$WORK/load.out" 2>"$WORK/load.err"
+		--silence "$SILENCE" --srtp "$SRTP" "$@" \
+		>"$WORK/load.out" 2>"$WORK/load.err"
 }
 
 echo "# chorusd capacity, $(date -u +%Y-%m-%dT%H:%MZ)," \
@@ -196,6 +226,7 @@ echo "# chorusd capacity, $(date -u +%Y-%m-%dT%H:%MZ)," \
 	2>/dev/null || echo '?'), $(uname -m)," \
      "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
      "$(nproc) cores; silence=$SILENCE opus_complexity=$COMPLEXITY" \
+     "srtp=$SRTP" \
      "window=${DUR}s" \
      "sched=$([ $RT = 1 ] && echo fifo || echo other)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -250,7 +281,8 @@ codec_calls() {
 
 LIBOPUS=$(ldd "$SRVD" | awk '/libopus/ {print $3}')
 perf probe -q -d 'probe_libopus:chorusbench_*' >/dev/null 2>&1
-if command -v perf >/dev/null && [ -n "$LIBOPUS" ]; then
+if [ $CODEC_CALLS = 1 ] && command -v perf >/dev/null &&
+   [ -n "$LIBOPUS" ]; then
 	perf probe -q -x "$LIBOPUS" 'chorusbench_dec=opus_decode' \
 		2>/dev/null && PROBES="probe_libopus:chorusbench_dec"
 	perf probe -q -x "$LIBOPUS" 'chorusbench_enc=opus_encode' \
@@ -268,8 +300,9 @@ if [ "$(wc -w <<<"$PROBES")" = 2 ]; then
 		ENC_B=$ENC_R; DEC_B=$DEC_R; SRC_B=measured
 	fi
 else
-	echo "codec_calls: no perf probes on libopus; the codec-bound" \
-	     "limits as run assume the design model's counts"
+	echo "codec_calls: not counted (no perf probes on libopus, or" \
+	     "--no-codec-calls); the codec-bound limits as run assume the" \
+	     "design model's counts"
 fi
 for p in $PROBES; do perf probe -q -d "$p" 2>/dev/null; done
 PROBES=""
@@ -304,6 +337,12 @@ step() {
 		'BEGIN {print (l <= 1 && t <= 1 && f <= n / 1000) ? 1 : 0}')
 	res=ok
 	[ "$PASS" = 1 ] || res=BREAK
+	# SRTP: one packet that fails to unprotect is a broken run (both
+	# fields are in every summary, 0 without --srtp)
+	if [ "$(kv "$s" srtp_unprotect_fail)" != 0 ] ||
+	   [ "$(kv "$s" srtp_protect_fail)" != 0 ]; then
+		PASS=0; res=SRTP_FAIL
+	fi
 	awk -v name="$name" -v n="$n" -v r="$r" -v cpu="$cpu" \
 		-v rss="$(kv "$s" srv_rss_kb)" -v rss0="${RSS0:-0}" \
 		-v ok="$(kv "$s" calls_ok)" -v pps="$(kv "$s" pps_med)" \
@@ -446,7 +485,7 @@ if [ $JOIN = 1 ]; then
 		srv_start
 		timeout $((n / rate + 30)) taskset -c 1 $PRIO_CMD "$LOAD" \
 			-s "127.0.0.1:$SIP_PORT" -n "$n" -r 1 --join-only \
-			-R "$rate" --hold 0.2 -t 5 \
+			-R "$rate" --hold 0.2 -t 5 --srtp "$SRTP" \
 			>"$WORK/load.out" 2>"$WORK/load.err"
 		srv_stop
 		s=$(grep '^join' "$WORK/load.out")

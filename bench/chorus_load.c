@@ -18,6 +18,10 @@
  * the same video, and no SIP or audio, to bench/udp_relay instead: the
  * floor that chorusd's forwarding is compared with (bench/video.sh).
  * Video, API and relay addresses must be on loopback.
+ *
+ * With --srtp SUITE every call offers RTP/SAVP with an a=crypto line of
+ * that suite (SDES, RFC 4568) and its audio goes both ways as SRTP
+ * (RFC 3711, RFC 7714); what fails to unprotect is counted.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -79,6 +83,10 @@ static void usage(FILE *f)
 "      --audio-first S      with --video: first a window of S seconds with\n"
 "                           the video held back (its cost is the audio's),\n"
 "                           then video, the warm-up again, the window\n"
+"      --srtp SUITE         audio on SRTP, keys by SDES: none (the default),\n"
+"                           AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32,\n"
+"                           AEAD_AES_128_GCM or AEAD_AES_256_GCM; not with\n"
+"                           --video or --relay\n"
 "  -v, --verbose            print every participant\n");
 }
 
@@ -113,9 +121,10 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		{"video", 1, 0, 9}, {"fps", 1, 0, 10}, {"fb", 1, 0, 11},
 		{"api", 1, 0, 12}, {"relay", 1, 0, 13},
 		{"relay-ctl", 1, 0, 14}, {"audio-first", 1, 0, 15},
-		{"video-quiet", 1, 0, 16},
+		{"video-quiet", 1, 0, 16}, {"srtp", 1, 0, 17},
 		{0, 0, 0, 0},
 	};
+	struct pl pl;
 	int c, v;
 
 	*o = (struct load_opts){
@@ -155,6 +164,16 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 		case 14:  o->relay_ctl = (uint16_t)atol(optarg); break;
 		case 15:  o->audio_first = atof(optarg); break;
 		case 16:  o->video_quiet = (uint32_t)atol(optarg); break;
+		case 17:
+			if (!strcmp(optarg, "none")) {
+				o->srtp = false;
+				break;
+			}
+			pl_set_str(&pl, optarg);
+			if (!msec_suite_from_name(&pl, &o->suite))
+				return EINVAL;
+			o->srtp = true;
+			break;
 		case 8:
 			v = atoi(optarg);
 			if (v < 0 || v > 10) {
@@ -198,6 +217,10 @@ static int parse_opts(struct load_opts *o, int argc, char *argv[])
 	    (o->audio_first > 0 && (!o->video || o->relay)) ||
 	    (strcmp(o->fb, "pli") && strcmp(o->fb, "fir") &&
 	     strcmp(o->fb, "none")))
+		return EINVAL;
+
+	/* SRTP is on the audio only: the video sockets stay plain */
+	if (o->srtp && o->video)
 		return EINVAL;
 
 	return 0;
@@ -541,7 +564,8 @@ static int setup(struct load_run *r)
 	}
 
 	sp = (struct load_sip_prm){o->server, o->laddr, o->prefix,
-		&r->audio, !o->join_only, r->have_video, o->fb};
+		&r->audio, !o->join_only, r->have_video, o->fb, o->srtp,
+		o->suite};
 	err = load_sip_alloc(&r->sip, &sp, r->rtp);
 	if (err) {
 		fprintf(stderr, "chorus-load: SIP on %s: %s\n", o->laddr,
@@ -578,6 +602,15 @@ int main(int argc, char *argv[])
 	err = libre_init();
 	if (err)
 		return 1;
+
+	if (r->o.srtp) {
+		err = msec_init();
+		if (err) {
+			fprintf(stderr, "chorus-load: libsrtp2: %s\n",
+				strerror(err));
+			goto out;
+		}
+	}
 
 	err = fds_raise(r->o.calls, r->o.video != NULL);
 	if (err) {
@@ -620,6 +653,8 @@ int main(int argc, char *argv[])
 	r->partv = mem_deref(r->partv);
 	load_audio_close(&r->audio);
 	load_video_close(&r->video);
+	if (r->o.srtp)
+		msec_close();
 	libre_close();
 
 	return err ? 1 : 0;

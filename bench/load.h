@@ -11,6 +11,9 @@
  * load_api.c     the forwarder's own counters: chorusd's HTTP API, or
  *                bench/udp_relay's control port
  *
+ * load_srtp.c    --srtp: the offer's a=crypto, the answer's key, SRTP on
+ *                every audio packet sent and received
+ *
  * Include <re.h> first (struct tmr).
  */
 
@@ -21,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include "server/sdes.h"
 
 enum {
 	LOAD_PKT_MAX = 1500,       /* RTP payload, at most [bytes]       */
@@ -216,6 +220,9 @@ struct load_part {
 	struct load_rx rx;
 	struct load_vpart v;          /* video, with --video            */
 	bool vquiet;                  /* offers video, sends none       */
+	struct sdes_crypto crypto;    /* --srtp: our offered key, until
+				       * the answer (then wiped)        */
+	struct msec *ms;              /* SRTP of the audio, NULL: plain  */
 };
 
 struct load_opts {
@@ -253,6 +260,8 @@ struct load_opts {
 	double audio_first;       /* with --video: an audio-only window of
 				   * this long first [s], then the video
 				   * starts; 0 = video from the start     */
+	bool srtp;                /* audio on SRTP (SDES), suite below    */
+	enum msec_suite suite;
 };
 
 /* /proc sample of a process */
@@ -341,6 +350,22 @@ void load_rtp_rx_result(const struct load_rx *rx, uint64_t *expected,
 uint64_t load_rtp_errors(const struct load_rtp *rtp);
 void load_rtp_close(struct load_part *partv, size_t n);
 
+/* load_srtp.c */
+struct load_srtp_stats {
+	uint32_t parts;               /* participants on SRTP           */
+	uint64_t unprotect_fail;      /* received, failed to unprotect:
+				       * authentication, replay, not RTP */
+	uint64_t protect_fail;        /* not sent: could not protect    */
+};
+int  load_srtp_offer(struct mbuf *mb, struct load_part *p,
+		     enum msec_suite suite);
+int  load_srtp_answer(struct load_part *p, const char *b, size_t len);
+int  load_srtp_protect(struct load_part *p, uint8_t *pkt, size_t *len,
+		       size_t size);
+int  load_srtp_unprotect(struct load_part *p, uint8_t *pkt, size_t *len);
+void load_srtp_stats(const struct load_part *partv, size_t n,
+		     struct load_srtp_stats *st);
+
 /* load_sip.c */
 struct load_sip;
 struct load_sip_prm {
@@ -351,6 +376,8 @@ struct load_sip_prm {
 	bool media;                   /* send RTP once a call is up     */
 	bool video;                   /* offer m=video (VP8) too        */
 	const char *fb;               /* its rtcp-fb: pli, fir, none    */
+	bool srtp;                    /* offer RTP/SAVP with a=crypto   */
+	enum msec_suite suite;        /* of that line                   */
 };
 int  load_sip_alloc(struct load_sip **sipp, const struct load_sip_prm *prm,
 		    struct load_rtp *rtp);

@@ -4,7 +4,9 @@
  * Per participant (with --csv or -v) one "part" line; then one "join"
  * line for the calls and one "summary" line for the window, both
  * key=value so that scripts can read them. With video, a "video" line
- * (and with -v a "vpart" line per participant) follows.
+ * (and with -v a "vpart" line per participant) follows. The summary's
+ * srtp_* fields count SRTP failures over the whole calls, not only the
+ * window.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,15 +207,20 @@ static void part_line(FILE *f, const struct load_run *r,
 		      const struct load_part *p, double pps, uint64_t exp,
 		      uint64_t lost, uint64_t late, double jit, double spread)
 {
+	struct load_srtp_stats st;
+
+	load_srtp_stats(p, 1, &st);
 	fprintf(f, "part idx=%u room=%s%u talker=%d state=%d pps=%.2f "
 		"expected=%llu lost=%llu loss_pct=%.3f late=%llu "
-		"late_pct=%.3f jitter_ms=%.3f spread_ms=%.1f answer_ms=%.2f\n",
+		"late_pct=%.3f jitter_ms=%.3f spread_ms=%.1f answer_ms=%.2f "
+		"srtp_unprotect_fail=%llu\n",
 		p->idx, r->o.prefix, p->room, p->talker, p->state, pps,
 		(unsigned long long)exp, (unsigned long long)lost,
 		exp ? 100.0 * lost / exp : 0.0, (unsigned long long)late,
 		p->rx.received ? 100.0 * late / p->rx.received : 0.0, jit,
 		spread, p->t_answer ?
-		(double)(p->t_answer - p->t_invite) / 1000 : -1.0);
+		(double)(p->t_answer - p->t_invite) / 1000 : -1.0,
+		(unsigned long long)st.unprotect_fail);
 }
 
 
@@ -271,6 +278,7 @@ void load_report_media(struct load_run *r)
 	double win = (double)(r->win1 - r->win0) / 1e6;
 	long tck = sysconf(_SC_CLK_TCK);
 	struct agg a;
+	struct load_srtp_stats st;
 	uint32_t failed = 0, dropped = 0;
 	double srv_cpu = -1, srv_run = -1, srv_wait = -1, steal = -1, gen_cpu;
 	FILE *csv = NULL;
@@ -326,7 +334,7 @@ void load_report_media(struct load_run *r)
 	       "jitter_ms_max=%.3f worst_loss_pct=%.3f worst_late_pct=%.3f "
 	       "spread_ms_max=%.1f bad_parts=%u srv_cpu_pct=%.1f "
 	       "srv_rss_kb=%llu srv_runq_wait_pct=%.1f steal_pct=%.1f "
-	       "gen_cpu_pct=%.1f send_errors=%llu mode=%s srv_run_pct=%.2f\n",
+	       "gen_cpu_pct=%.1f send_errors=%llu mode=%s srv_run_pct=%.2f",
 	       r->o.calls, r->o.rooms, r->o.talkers,
 	       r->o.codec == LOAD_OPUS ? "opus" : "pcmu",
 	       load_silence_name(r->o.silence), win, a.n, failed, dropped,
@@ -340,6 +348,13 @@ void load_report_media(struct load_run *r)
 	       (unsigned long long)load_rtp_errors(r->rtp),
 	       r->o.relay ? "relay" : r->audio_phase ? "audio_first" :
 	       r->have_video ? "audio+video" : "audio", srv_run);
+
+	load_srtp_stats(r->partv, r->o.calls, &st);
+	printf(" srtp=%s srtp_parts=%u srtp_unprotect_fail=%llu "
+	       "srtp_protect_fail=%llu\n",
+	       r->o.srtp ? msec_suite_name(r->o.suite) : "none", st.parts,
+	       (unsigned long long)st.unprotect_fail,
+	       (unsigned long long)st.protect_fail);
 
  out:
 	if (csv)

@@ -18,6 +18,10 @@
  * even port and RTCP on the next (RFC 3550 11), in the same epoll set;
  * its frames go out on the same clock, each at its own time
  * (load_video.c), and what comes back is checked there.
+ *
+ * With --srtp every audio packet is protected just before it is sent and
+ * unprotected as it is read (load_srtp.c), also outside the window, so
+ * that every failure is counted; the statistics see plain RTP.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +84,9 @@ static void send_one(struct load_rtp *rtp, struct load_part *p)
 {
 	const struct load_audio *a = rtp->audio;
 	const struct load_frame *f;
-	uint8_t pkt[RTP_HDR + LOAD_PKT_MAX];
+	uint8_t pkt[RTP_HDR + LOAD_PKT_MAX + MSEC_OVERHEAD];
 	struct sockaddr_in sin;
+	size_t len;
 
 	if (p->talker)
 		f = &a->speech[(p->frames + p->idx * TALK_SPREAD) %
@@ -103,14 +108,19 @@ static void send_one(struct load_rtp *rtp, struct load_part *p)
 		pkt[10] = (uint8_t)(p->ssrc >> 8);
 		pkt[11] = (uint8_t)p->ssrc;
 		memcpy(pkt + RTP_HDR, f->buf, f->len);
+		len = RTP_HDR + f->len;
 
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = p->raddr;
 		sin.sin_port = htons(p->rport);
 
-		if (sendto(p->fd, pkt, RTP_HDR + f->len, 0,
-			   (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		/* a packet that cannot be protected is counted, not sent */
+		if (p->ms && load_srtp_protect(p, pkt, &len, sizeof(pkt)))
+			len = 0;
+
+		if (len && sendto(p->fd, pkt, len, 0,
+				  (struct sockaddr *)&sin, sizeof(sin)) < 0)
 			rtp->errors++;
 		p->seq++;
 	}
@@ -239,7 +249,7 @@ static int64_t cmsg_arrival(struct msghdr *mh)
 
 
 static void rx_one(struct load_rtp *rtp, struct load_part *p,
-		   enum sock_kind kind, const uint8_t *b, size_t len,
+		   enum sock_kind kind, uint8_t *b, size_t len,
 		   int64_t arr)
 {
 	bool in = rtp->window && arr >= rtp->rt0 && arr < rtp->rt1;
@@ -247,6 +257,9 @@ static void rx_one(struct load_rtp *rtp, struct load_part *p,
 	switch (kind) {
 
 	case SOCK_AUDIO:
+		/* a packet that fails is counted (msec_stats), not seen */
+		if (p->ms && load_srtp_unprotect(p, b, &len))
+			break;
 		if (in)
 			rx_packet(&p->rx, b, len, arr);
 		break;
@@ -267,6 +280,16 @@ static int sock_of(const struct load_part *p, enum sock_kind kind)
 {
 	return kind == SOCK_AUDIO ? p->fd :
 		kind == SOCK_VIDEO ? p->v.fd : p->v.cfd;
+}
+
+
+/* Read packets outside the window too: video RTCP (keyframe requests
+ * count over the whole call) and SRTP audio (every failure counts) */
+static bool rx_wanted(const struct load_rtp *rtp, const struct load_part *p,
+		      enum sock_kind kind)
+{
+	return rtp->window || kind == SOCK_VRTCP ||
+		(kind == SOCK_AUDIO && p->ms);
 }
 
 
@@ -292,7 +315,7 @@ static void drain(struct load_rtp *rtp, struct load_part *p,
 
 		r = recvmmsg(sock_of(p, kind), mv, RX_BATCH, MSG_DONTWAIT,
 			     NULL);
-		if (r <= 0 || (!rtp->window && kind != SOCK_VRTCP))
+		if (r <= 0 || !rx_wanted(rtp, p, kind))
 			continue;
 
 		for (int i = 0; i < r; i++)
@@ -722,5 +745,6 @@ void load_rtp_close(struct load_part *partv, size_t n)
 			close(partv[i].v.cfd);
 		partv[i].fd = partv[i].v.fd = partv[i].v.cfd = -1;
 		partv[i].rx.transit = mem_deref(partv[i].rx.transit);
+		partv[i].ms = mem_deref(partv[i].ms);
 	}
 }

@@ -10,6 +10,9 @@
  * the participant's video port, RTCP on the next (no rtcp-mux), and the
  * keyframe request the benchmark chose (RFC 4585 4.2, RFC 5104 7.1). The
  * generator never answers one: its clip has keyframes of its own.
+ *
+ * With --srtp the audio is offered as RTP/SAVP with one a=crypto line
+ * (load_srtp.c); the answer's key is read before the call is up.
  */
 #include <string.h>
 #include <time.h>
@@ -29,6 +32,8 @@ struct load_sip {
 	const struct load_audio *audio;
 	bool media;
 	bool video;
+	bool srtp;
+	enum msec_suite suite;
 	char fb[8];
 	char server[64];
 	char prefix[64];
@@ -100,6 +105,8 @@ int load_sip_alloc(struct load_sip **sipp, const struct load_sip_prm *prm,
 	ls->audio = prm->audio;
 	ls->media = prm->media;
 	ls->video = prm->video;
+	ls->srtp = prm->srtp;
+	ls->suite = prm->suite;
 	str_ncpy(ls->fb, prm->fb ? prm->fb : "pli", sizeof(ls->fb));
 	str_ncpy(ls->server, prm->server, sizeof(ls->server));
 	str_ncpy(ls->prefix, prm->room_prefix, sizeof(ls->prefix));
@@ -135,7 +142,8 @@ int load_sip_alloc(struct load_sip **sipp, const struct load_sip_prm *prm,
 
 
 /* The SDP answer in the 200 OK: chorusd's RTP address (RFC 4566 5.7,
- * 5.14). A declined stream (port 0) fails the call. */
+ * 5.14) and, with --srtp, its key. A declined stream (port 0) fails the
+ * call, and so does an SRTP answer without our suite. */
 static int answer_handler(const struct sip_msg *msg, void *arg)
 {
 	struct load_part *p = arg;
@@ -153,6 +161,13 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 
 	p->raddr = sa.u.in.sin_addr.s_addr;
 	p->rport = sa_port(&sa);
+
+	if (p->sip->srtp) {
+		int err = load_srtp_answer(p, b, len);
+
+		if (err)
+			return err;
+	}
 
 	if (!p->sip->video)
 		return 0;
@@ -200,7 +215,7 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 
 
 static int offer_encode(struct mbuf **mbp, const struct load_sip *ls,
-			const struct load_part *p)
+			struct load_part *p)
 {
 	const char *rtpmap = ls->audio->codec == LOAD_OPUS ?
 		"opus/48000/2" : "PCMU/8000";
@@ -217,12 +232,17 @@ static int offer_encode(struct mbuf **mbp, const struct load_sip *ls,
 			  "s=chorus-load\r\n"
 			  "c=IN IP4 %j\r\n"
 			  "t=0 0\r\n"
-			  "m=audio %u RTP/AVP %u\r\n"
+			  "m=audio %u %s %u\r\n"
 			  "a=rtpmap:%u %s\r\n"
 			  "a=ptime:%u\r\n"
 			  "a=sendrecv\r\n",
 			  p->idx, &ls->laddr, &ls->laddr, p->lport,
+			  ls->srtp ? "RTP/SAVP" : "RTP/AVP",
 			  ls->audio->pt, ls->audio->pt, rtpmap, LOAD_PTIME);
+
+	/* RFC 4568 9.1: one line, a fresh key per call */
+	if (!err && ls->srtp)
+		err = load_srtp_offer(mb, p, ls->suite);
 
 	if (!err && ls->video) {
 		const char *fb = !strcmp(ls->fb, "fir") ? "ccm fir" :
