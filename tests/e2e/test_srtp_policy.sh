@@ -27,6 +27,7 @@ need_netns
 REQ=req
 OFF=noenc
 TALK_SECS=5
+CALL_SECS=90   # the longest a baresip runs (the first ones wait for the others)
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -days 30 -subj /CN=chorus \
@@ -46,9 +47,9 @@ api_expect 200 GET /v1/rooms/$OFF
 [ "$(json 'd["media_encryption"]')" = off ] ||
 	fail "room $OFF: media_encryption $(json 'd.get("media_encryption")')"
 
-# as long as a call may last (60 s): aufile hangs up at its end
+# as long as a baresip may run: aufile hangs up at its end
 for f in 440 700 1000 1300; do
-	make_tone "$T/t$f.wav" $f 60
+	make_tone "$T/t$f.wav" $f $CALL_SECS
 done
 
 bs_setup plain   5070 4440 10000 PCMU/8000/1 "$T/t1300.wav"
@@ -85,33 +86,30 @@ refused()
 		"$T/$name.log" || fail "$name: its call did not end"
 }
 
-bs_start plain   "sip:$REQ@127.0.0.1:$SIP_PORT" 60
-bs_start sdesudp "sip:$REQ@127.0.0.1:$SIP_PORT" 60
-bs_start mandoff "sip:$OFF@127.0.0.1:$SIP_PORT" 60
+bs_start plain   "sip:$REQ@127.0.0.1:$SIP_PORT" $CALL_SECS
+bs_start sdesudp "sip:$REQ@127.0.0.1:$SIP_PORT" $CALL_SECS
+bs_start mandoff "sip:$OFF@127.0.0.1:$SIP_PORT" $CALL_SECS
+sleep 0.3
+bs_start sdestls "sip:$REQ@127.0.0.1:5061;transport=tls" $CALL_SECS
+sleep 0.3
+bs_start dtlsudp "sip:$REQ@127.0.0.1:$SIP_PORT" $CALL_SECS
+sleep 0.3
+bs_start besteff "sip:$OFF@127.0.0.1:$SIP_PORT" $CALL_SECS
+
 refused plain   "this room requires encrypted media (SRTP)" $REQ
 refused sdesudp "this room takes SDES keys over TLS only (RFC 4568 8.3)" $REQ
 refused mandoff "media encryption is off in this room" $OFF
-[ "$(participant_count $REQ)" = 0 ] || fail "room $REQ is not empty"
-[ "$(participant_count $OFF)" = 0 ] || fail "room $OFF is not empty"
 bs_stop sdesudp
 bs_stop mandoff
 
-# admitted
-bs_start sdestls "sip:$REQ@127.0.0.1:5061;transport=tls" 60
-sleep 0.3
-bs_start dtlsudp "sip:$REQ@127.0.0.1:$SIP_PORT" 60
-sleep 0.3
-bs_start besteff "sip:$OFF@127.0.0.1:$SIP_PORT" 60
-sleep 0.3
+# plain, refused by req, calls noenc
 bs_ctrl plain dial "sip:$OFF@127.0.0.1:$SIP_PORT" > "$T/plain.ctrl"
 wait_participants $REQ 2 10
 wait_participants $OFF 2 10
-for p in sdestls dtlsudp besteff; do
+for p in sdestls dtlsudp besteff plain; do
 	bs_wait_log $p 'Call established' 5 ||
 		fail "$p: no 'Call established' in its log"
 done
-[ "$(grep -ac 'Call established' "$T/plain.log")" -ge 1 ] ||
-	fail "plain: its second call is not established"
 
 log "talking for $TALK_SECS s"
 sleep $TALK_SECS
