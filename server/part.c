@@ -469,9 +469,10 @@ int part_accept(struct part **pp, const struct part_prm *prm,
 	if (err)
 		goto out;
 
-	log_info("participant %llu (%s \"%s\") joined room %s: %s/%u ptime %u",
-		 (unsigned long long)p->id, p->uri, p->display_name,
-		 p->room, has_offer ? res.codec->name : "(late offer)",
+	log_info("participant %llu (%s \"%s\") joined room %s over %s: "
+		 "%s/%u ptime %u", (unsigned long long)p->id, p->uri,
+		 p->display_name, p->room, sip_transp_name(msg->tp),
+		 has_offer ? res.codec->name : "(late offer)",
 		 has_offer ? res.pt : 0, has_offer ? res.ptime : 0);
 
  out:

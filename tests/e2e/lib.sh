@@ -39,7 +39,7 @@ export T
 
 CHORUSD_PID=
 STARTED_PIDS=
-declare -A BS_PID BS_CTRL
+declare -A BS_PID BS_CTRL BS_ARGS
 
 
 # --- logging and checks ---------------------------------------------------
@@ -364,12 +364,15 @@ EOF
 }
 
 # bs_start NAME [URI] [MAX_SECS]: start baresip, dialing URI if given; it
-# ends by itself (SIGINT) after MAX_SECS (default 60)
+# ends by itself (SIGINT) after MAX_SECS (default 60). ${BS_ARGS[NAME]}, if
+# set, are more options for it (e.g. -s: SIP trace in its log)
 bs_start()
 {
 	local name=$1 uri=${2:-} secs=${3:-60} args=()
 
-	[ -n "$uri" ] && args=(-e "/dial $uri")
+	# shellcheck disable=SC2206 # a list of options
+	[ -n "${BS_ARGS[$name]:-}" ] && args=(${BS_ARGS[$name]})
+	[ -n "$uri" ] && args+=(-e "/dial $uri")
 	log "baresip $name start${uri:+, dial $uri}"
 	timeout -s INT -k 5 "$secs" baresip -f "$T/$name" "${args[@]}" \
 		< /dev/null > "$T/$name.log" 2>&1 &
