@@ -424,6 +424,14 @@ static void pin_admit(struct room *room, struct member *m)
 }
 
 
+static void pin_timeout(void *arg)
+{
+	struct member *m = arg;
+
+	part_hangup(m->p, "no PIN entered");
+}
+
+
 /* One digit from a caller who has not entered the PIN: '*' starts over,
  * '#' ends an entry, and an entry as long as the PIN is complete */
 static void pin_digit(struct room *room, struct member *m, char d)
@@ -435,6 +443,10 @@ static void pin_digit(struct room *room, struct member *m, char d)
 		m->digits[0] = '\0';
 		return;
 	}
+
+	/* '#' ends an entry; with nothing entered it is no try */
+	if (d == '#' && !n)
+		return;
 
 	if (d != '#') {
 		if (n < ROOM_PIN_MAX) {
@@ -464,15 +476,9 @@ static void pin_digit(struct room *room, struct member *m, char d)
 		return;
 	}
 
+	/* each try has its own time */
+	tmr_start(&m->pin_tmr, PIN_TIMEOUT_MS, pin_timeout, m);
 	(void)worker_call(room->wk, lobby_wrong_w, m);
-}
-
-
-static void pin_timeout(void *arg)
-{
-	struct member *m = arg;
-
-	part_hangup(m->p, "no PIN entered");
 }
 
 
