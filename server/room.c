@@ -43,6 +43,7 @@ struct member {
 enum {
 	PIN_TRIES = 3,               /* wrong PINs, then BYE              */
 	PIN_TIMEOUT_MS = 30000,      /* no PIN by then: BYE               */
+	PIN_BYE_MS = 1000,           /* the last "wrong PIN" cue, then BYE */
 };
 
 struct room {
@@ -400,6 +401,14 @@ static int lobby_wrong_w(void *arg)
 static int member_tick(struct room *room, struct member *m);
 
 
+static void pin_error_bye(void *arg)
+{
+	struct member *m = arg;
+
+	part_hangup(m->p, "server error");
+}
+
+
 /* Let a caller who entered the PIN in */
 static void pin_admit(struct room *room, struct member *m)
 {
@@ -414,7 +423,9 @@ static void pin_admit(struct room *room, struct member *m)
 
 	err = member_tick(room, m);
 	if (err) {
-		part_hangup(m->p, "server error");
+		log_warn("room %s: participant %llu cannot be mixed: %m",
+			 room->name, (unsigned long long)part_id(m->p), err);
+		tmr_start(&m->pin_tmr, 0, pin_error_bye, m);
 		return;
 	}
 
@@ -432,12 +443,23 @@ static void pin_timeout(void *arg)
 }
 
 
+static void pin_wrong_bye(void *arg)
+{
+	struct member *m = arg;
+
+	part_hangup(m->p, "wrong PIN");
+}
+
+
 /* One digit from a caller who has not entered the PIN: '*' starts over,
  * '#' ends an entry, and an entry as long as the PIN is complete */
 static void pin_digit(struct room *room, struct member *m, char d)
 {
 	const char *pin = room->prm.pin;
 	size_t n = strlen(m->digits);
+
+	if (m->tries >= PIN_TRIES)
+		return;   /* its BYE is on the way */
 
 	if (d == '*') {
 		m->digits[0] = '\0';
@@ -471,8 +493,11 @@ static void pin_digit(struct room *room, struct member *m, char d)
 	if (room->eh)
 		room->eh(room, EV_PART_PIN_FAILED, m->p, NULL, room->arg);
 
+	/* the BYE after the "wrong PIN" cue is heard, and not from within
+	 * the participant's own event: hanging up frees it */
 	if (m->tries >= PIN_TRIES) {
-		part_hangup(m->p, "wrong PIN");
+		tmr_start(&m->pin_tmr, PIN_BYE_MS, pin_wrong_bye, m);
+		(void)worker_call(room->wk, lobby_wrong_w, m);
 		return;
 	}
 
