@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/cfg.h"
+#include "server/digest.h"
 #include "server/log.h"
 #include "leak.h"
 
@@ -129,6 +130,33 @@ static void test_media_options(void **state)
 }
 
 
+static void test_digest_algorithms(void **state)
+{
+	struct config cfg;
+	char *def[] = {"chorusd"};
+	char *md5[] = {"chorusd", "--digest-algorithms", "md5"};
+	char *both[] = {"chorusd", "--digest-algorithms", "MD5,SHA-256"};
+	char *bad[][3] = {
+		{"chorusd", "--digest-algorithms", ""},
+		{"chorusd", "--digest-algorithms", "SHA1"},
+		{"chorusd", "--digest-algorithms", "MD5,"},
+		{"chorusd", "--digest-algorithms", ",MD5"},
+		{"chorusd", "--digest-algorithms", "MD5-sess"},
+	};
+	const uint32_t all = (1u << DIGEST_SHA256) | (1u << DIGEST_MD5);
+
+	assert_int_equal(CFG_OK, load(&cfg, 1, def));
+	assert_int_equal(all, cfg.digest_algs);
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(md5), md5));
+	assert_int_equal(1u << DIGEST_MD5, cfg.digest_algs);
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(both), both));
+	assert_int_equal(all, cfg.digest_algs);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(CFG_ERROR, load(&cfg, 3, bad[i]));
+}
+
+
 static void test_equals_form_and_advertise(void **state)
 {
 	struct config cfg;
@@ -216,6 +244,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_equals_form_and_advertise,
 						setup, teardown),
 		leak_test_setup_teardown(test_media_options, setup,
+						teardown),
+		leak_test_setup_teardown(test_digest_algorithms, setup,
 						teardown),
 		leak_test_setup_teardown(test_bad_values, setup,
 						teardown),
