@@ -43,8 +43,8 @@ auth digest
 digest_algorithms MD5"
 room_create $ROOM
 
-make_tone "$T/t440.wav" 440 30
-make_tone "$T/t1000.wav" 1000 30
+make_tone "$T/t440.wav" 440 60
+make_tone "$T/t1000.wav" 1000 60
 
 # --- 1. alice registers -----------------------------------------------------------
 bs_setup alice 5070 4440 10000 opus/48000/2 "$T/t440.wav"

@@ -17,7 +17,7 @@ responses only, e.g. "401 200"):
                    nonce and nc 00000001, then one with nc 00000002;
                    prints "first:CODES nc1:CODE nc2:CODES"
 
-Every wait is bounded (2 s per answer, our request resent every 0.5 s);
+Every wait is bounded (4 s per answer, our request resent every 0.5 s);
 no answer prints "timeout" and exits 2. Standard library only.
 """
 
@@ -78,7 +78,7 @@ class Uac:
 
 	def transact(self, msg, d):
 		"""Send msg; return the final response (bytes) for its branch."""
-		deadline = time.monotonic() + 2.0
+		deadline = time.monotonic() + 4.0
 		resend = 0.0
 		while True:
 			now = time.monotonic()
