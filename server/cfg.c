@@ -13,6 +13,7 @@
 #include <re.h>
 #include "log.h"
 #include "cfg.h"
+#include "digest.h"
 
 typedef int (cfg_parse_h)(struct config *cfg, const char *val);
 
@@ -351,6 +352,42 @@ static int opt_realm(struct config *cfg, const char *val)
 }
 
 
+/* "SHA-256,MD5", "MD5", ...: the digest algorithms offered */
+static int opt_digest_algorithms(struct config *cfg, const char *val)
+{
+	uint32_t algs = 0;
+	struct pl rest, name;
+
+	pl_set_str(&rest, val);
+	while (rest.l) {
+		const char *comma = pl_strchr(&rest, ',');
+		bool found = false;
+
+		name.p = rest.p;
+		name.l = comma ? (size_t)(comma - rest.p) : rest.l;
+		rest.p += name.l + (comma ? 1 : 0);
+		rest.l -= name.l + (comma ? 1 : 0);
+		if (comma && !rest.l)
+			return EINVAL;   /* a trailing comma */
+
+		for (int alg = 0; alg < DIGEST_ALG_COUNT; alg++) {
+			if (!pl_strcasecmp(&name, digest_alg_name(alg))) {
+				algs |= 1u << alg;
+				found = true;
+			}
+		}
+		if (!found)
+			return EINVAL;
+	}
+
+	if (!algs)
+		return EINVAL;
+
+	cfg->digest_algs = algs;
+	return 0;
+}
+
+
 static const struct cfg_opt opts[] = {
 	{"sip", opt_sip, "ADDR:PORT",
 	 "SIP listen address, UDP and TCP (0.0.0.0:5060)"},
@@ -406,6 +443,10 @@ static const struct cfg_opt opts[] = {
 	 " needs it too (none)"},
 	{"realm", opt_realm, "REALM",
 	 "digest authentication realm (chorus)"},
+	{"digest_algorithms", opt_digest_algorithms, "LIST",
+	 "digest algorithms offered, SHA-256 first: SHA-256,MD5 or one of"
+	 " them (MD5: clients on libre 1.1.0, such as baresip 1.0, give up"
+	 " at a SHA-256 challenge)"},
 };
 
 
@@ -471,6 +512,9 @@ static void defaults(struct config *cfg)
 	cfg->jitter_max_ms = 200;
 	cfg->tls_port = 5061;
 	str_ncpy(cfg->realm, "chorus", sizeof(cfg->realm));
+	/* libre 1.1.0's client (baresip 1.0) gives up at any challenge
+	 * that is not MD5, even beside an MD5 one: SHA-256 is asked for */
+	cfg->digest_algs = 1u << DIGEST_MD5;
 }
 
 

@@ -39,6 +39,7 @@ struct config {
 	uint32_t auth;              /* room default, enum cfg_auth         */
 	char users_file[CFG_PATH_MAX];   /* digest users, "" = none        */
 	char realm[64];             /* digest realm (RFC 3261 22.1)        */
+	uint32_t digest_algs;       /* 1 << enum digest_alg offered        */
 };
 
 /* Who may send media in the clear (RFC 3711, RFC 4568) */

@@ -21,6 +21,7 @@ enum {
 	NONCE_LEN    = 16 + 16 + 2 * MAC_LEN,  /* hex chars               */
 	NONCES_MAX   = 4096,
 	TTL_DEFAULT  = 300,          /* [s]                               */
+	ALGS_ALL     = (1u << DIGEST_ALG_COUNT) - 1,
 };
 
 struct nonce_use {
@@ -40,6 +41,7 @@ struct digest {
 	uint32_t nonces_max;
 	uint32_t nonces_n;           /* in used                           */
 	uint64_t horizon;            /* nonces made before: stale [ms]    */
+	uint32_t algs;               /* bit 1 << alg: offered and taken   */
 };
 
 /* The credentials of one Authorization header (RFC 7616 3.4) */
@@ -300,6 +302,9 @@ int digest_alloc(struct digest **dp, const struct digest_prm *prm)
 	if (prm->secret && !prm->secret_len)
 		return EINVAL;
 
+	if (prm->algs & ~ALGS_ALL)
+		return EINVAL;
+
 	d = mem_zalloc(sizeof(*d), destructor);
 	if (!d)
 		return ENOMEM;
@@ -307,6 +312,7 @@ int digest_alloc(struct digest **dp, const struct digest_prm *prm)
 	d->ttl_ms = 1000ull * (prm->nonce_ttl_s ? prm->nonce_ttl_s :
 			       TTL_DEFAULT);
 	d->nonces_max = prm->nonces_max ? prm->nonces_max : NONCES_MAX;
+	d->algs = prm->algs ? prm->algs : ALGS_ALL;
 
 	if (prm->secret) {
 		secret = prm->secret;
@@ -389,7 +395,8 @@ static bool nonce_valid(const struct digest *d, const char *nonce,
 /**
  * Write the challenges for a 401 (or a 407 if proxy): one with SHA-256,
  * then one with MD5, the preferred one first (RFC 8760 2.4), both with
- * the same fresh nonce and qop "auth" (RFC 7616 3.3)
+ * the same fresh nonce and qop "auth" (RFC 7616 3.3); only those of the
+ * algorithms the verifier was made with (digest_prm.algs)
  *
  * @param d       The verifier
  * @param mb      Header lines "WWW-Authenticate: ...\r\n" are appended
@@ -414,6 +421,8 @@ int digest_challenge(struct digest *d, struct mbuf *mb, bool proxy,
 		return err;
 
 	for (int alg = 0; alg < DIGEST_ALG_COUNT; alg++) {
+		if (!(d->algs & (1u << alg)))
+			continue;
 		err = mbuf_printf(mb, "%s: Digest realm=\"%s\", nonce=\"%s\""
 				  ", algorithm=%s, qop=\"auth\"%s\r\n",
 				  proxy ? "Proxy-Authenticate" :
@@ -694,6 +703,9 @@ static enum digest_result creds_check(const struct digest *d,
 		alg = DIGEST_SHA256;
 	else
 		return DIGEST_BAD;   /* -sess, SHA-512-256 ... not offered */
+
+	if (!(d->algs & (1u << alg)))
+		return DIGEST_BAD;   /* not offered here */
 
 	if (c->userhash[0] && str_casecmp(c->userhash, "false"))
 		return DIGEST_BAD;   /* RFC 7616 3.4.4: not offered */

@@ -40,6 +40,8 @@ struct digest_prm {
 	const uint8_t *secret;       /* NULL: a random one                */
 	size_t secret_len;
 	uint32_t nonces_max;         /* nonces in use remembered; 0: 4096 */
+	uint32_t algs;               /* bit 1 << enum digest_alg for each
+					algorithm offered and taken; 0: all */
 };
 
 enum digest_result {

@@ -82,6 +82,7 @@ int sipauth_alloc(struct sipauth **ap, const struct config *cfg,
 
 	dp.realm = cfg->realm;
 	dp.nonce_ttl_s = NONCE_TTL_S;
+	dp.algs = cfg->digest_algs;
 	err = digest_alloc(&a->dg, &dp);
 	if (!err)
 		log_info("digest authentication: %zu users, realm \"%s\"",

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include "server/cfg.h"
+#include "server/digest.h"
 #include "server/log.h"
 #include "leak.h"
 
@@ -159,6 +160,32 @@ static void test_security_options(void **state)
 	assert_non_null(strstr(err, "users_file"));
 	assert_int_equal(CFG_ERROR, load(&cfg, ARRAY_SIZE(nocert), nocert));
 	assert_non_null(strstr(err, "tls_cert"));
+
+
+static void test_digest_algorithms(void **state)
+{
+	struct config cfg;
+	char *def[] = {"chorusd"};
+	char *md5[] = {"chorusd", "--digest-algorithms", "md5"};
+	char *both[] = {"chorusd", "--digest-algorithms", "MD5,SHA-256"};
+	char *bad[][3] = {
+		{"chorusd", "--digest-algorithms", ""},
+		{"chorusd", "--digest-algorithms", "SHA1"},
+		{"chorusd", "--digest-algorithms", "MD5,"},
+		{"chorusd", "--digest-algorithms", ",MD5"},
+		{"chorusd", "--digest-algorithms", "MD5-sess"},
+	};
+	const uint32_t all = (1u << DIGEST_SHA256) | (1u << DIGEST_MD5);
+
+	assert_int_equal(CFG_OK, load(&cfg, 1, def));
+	assert_int_equal(1u << DIGEST_MD5, cfg.digest_algs);
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(md5), md5));
+	assert_int_equal(1u << DIGEST_MD5, cfg.digest_algs);
+	assert_int_equal(CFG_OK, load(&cfg, ARRAY_SIZE(both), both));
+	assert_int_equal(all, cfg.digest_algs);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(CFG_ERROR, load(&cfg, 3, bad[i]));
 }
 
 
@@ -255,6 +282,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_security_options, setup,
 					 teardown),
 		leak_test_setup_teardown(test_media_options, setup,
+						teardown),
+		leak_test_setup_teardown(test_digest_algorithms, setup,
 						teardown),
 		leak_test_setup_teardown(test_bad_values, setup,
 						teardown),

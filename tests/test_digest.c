@@ -417,6 +417,47 @@ static void test_challenge(void **state)
 }
 
 
+/* a verifier made for MD5 alone offers and takes MD5 alone (libre 1.1.0
+ * clients give up at a challenge with another algorithm) */
+static void test_algs(void **state)
+{
+	struct fix *f = *state;
+	struct digest_prm prm = {.realm = REALM, .algs = 1u << DIGEST_MD5};
+	struct mbuf *mb = mbuf_alloc(512);
+	char text[1024], nonce[128], hv[1024];
+	struct cli c = {
+		.user = "alice", .realm = REALM, .pass = PASS,
+		.nonce = nonce, .uri = "sip:x", .qop = true, .nc = 1,
+	};
+
+	assert_non_null(mb);
+	mem_deref(f->d);
+	f->d = NULL;
+	assert_int_equal(0, digest_alloc(&f->d, &prm));
+
+	assert_int_equal(0, digest_challenge(f->d, mb, false, false, 1000));
+	assert_true(mb->end < sizeof(text));
+	memcpy(text, mb->buf, mb->end);
+	text[mb->end] = '\0';
+	assert_null(strstr(text, "SHA-256"));
+	assert_non_null(strstr(text, "algorithm=MD5"));
+	assert_null(strstr(strstr(text, "WWW-Authenticate") + 1,
+			   "WWW-Authenticate"));   /* one challenge */
+	challenge_nonce(nonce, sizeof(nonce), mb, DIGEST_MD5);
+
+	c.alg = DIGEST_SHA256;
+	client_auth(hv, sizeof(hv), &c);
+	assert_int_equal(DIGEST_BAD, verify(f, hv, "REGISTER", 2000, NULL, 0));
+	c.alg = DIGEST_MD5;
+	client_auth(hv, sizeof(hv), &c);
+	assert_int_equal(DIGEST_OK, verify(f, hv, "REGISTER", 2000, NULL, 0));
+
+	prm.algs = 1u << DIGEST_ALG_COUNT;
+	assert_int_equal(EINVAL, digest_alloc(&f->d, &prm));
+	mem_deref(mb);
+}
+
+
 /* challenge, then the client's answer: MD5 and SHA-256, with qop and
  * without */
 static void test_round_trip(void **state)
@@ -1171,6 +1212,7 @@ int main(int argc, char *argv[])
 		leak_test(test_response_known),
 		leak_test(test_rfc7616_header),
 		leak_test_setup_teardown(test_challenge, setup, teardown),
+		leak_test_setup_teardown(test_algs, setup, teardown),
 		leak_test_setup_teardown(test_round_trip, setup, teardown),
 		leak_test_setup_teardown(test_refused, setup, teardown),
 		leak_test_setup_teardown(test_forged_nonce, setup, teardown),
