@@ -160,6 +160,7 @@ static void test_security_options(void **state)
 	assert_non_null(strstr(err, "users_file"));
 	assert_int_equal(CFG_ERROR, load(&cfg, ARRAY_SIZE(nocert), nocert));
 	assert_non_null(strstr(err, "tls_cert"));
+}
 
 
 static void test_digest_algorithms(void **state)
