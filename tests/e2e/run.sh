@@ -53,7 +53,7 @@ fi
 # Debian's python3 (scripts/deps.sh installs it) before any other on PATH:
 # the tests call it for every JSON check, and a version manager's shim
 # can take a second to start each time
-[ -x /usr/bin/python3 ] && export PATH=/usr/bin:$PATH
+[ -x /usr/bin/python3 ] && [ -z "${E2E_KEEP_PATH:-}" ] && export PATH=/usr/bin:$PATH
 
 mkdir -p "$LOG_ROOT"
 passed=0

@@ -70,6 +70,9 @@ mute() # NAME true|false
 now() { date +%s.%N; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 
+# 0: everyone talks for a moment (dave is to hear each of the others)
+sleep 2
+
 # 1: alice talks
 mute bob true; mute carol true; mute dave true
 T_A=$(now)

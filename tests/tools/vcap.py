@@ -686,15 +686,22 @@ def stream_checks(pkts, t0):
 
 def assemble(pkts, codec):
 	"""Group packets into frames (SSRC + timestamp), in order of their
-	first packet; depacketize each."""
+	first packet; depacketize each. A picture that starts after the
+	marker of one with the same timestamp is a frame of its own: a
+	sender that restarts its stream (baresip after a new video source)
+	may send two pictures under one timestamp, and the forwarder may
+	rightly pass the second (a keyframe) alone."""
 	depack, is_start, _fourcc = CODECS[codec]
 	frames = []
 	open_by_ssrc = {}
 	for i, (t, m, _pt, seq, ts, ssrc, pl) in enumerate(pkts):
 		lst = open_by_ssrc.setdefault(ssrc, [])
 		fr = None
-		for f in lst:
-			if f['ts'] == ts:
+		for f in reversed(lst):   # the latest picture of that ts
+			if f['ts'] == ts and not (
+					f.get('marker_seq') is not None and
+					0 < (seq - f['marker_seq']) & 0xffff < 0x8000
+					and is_start(pl)):
 				fr = f
 				break
 		if fr is None:
@@ -704,6 +711,8 @@ def assemble(pkts, codec):
 			if len(lst) > MAX_OPEN_FRAMES:
 				lst.pop(0)
 		fr['pkts'].append((seq, m, pl, t))
+		if m:
+			fr['marker_seq'] = seq
 	# sequence numbers extended per SSRC, to sort and check contiguity
 	last_ext = {}
 	for fr in frames:
