@@ -322,6 +322,15 @@ static int admit(struct sipd *sipd, const struct room *room,
 				msg->tp == SIP_TRANSP_TLS, sipd->dtls_fp};
 	char user[64];
 
+	/* a room kept from a run that had a users file, in one that has
+	 * none: nobody can be let in */
+	if (prm->auth == AUTH_DIGEST && !authed &&
+	    !sipauth_enabled(sipd->auth)) {
+		*why = "this room authenticates callers and no users_file is"
+			" configured";
+		return EACCES;
+	}
+
 	if (prm->auth == AUTH_DIGEST && !authed &&
 	    !sipauth_check(sipd->auth, sipd->sip, msg, user, sizeof(user)))
 		return EINTR;   /* answered */
