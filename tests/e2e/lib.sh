@@ -221,7 +221,9 @@ api_expect()
 }
 
 # json EXPR: evaluate a python expression over the last body, bound to 'd';
-# prints the result (json-encoded unless it is a str)
+# prints the result (json-encoded unless it is a str). It reads the body
+# file, not stdin: run it after api, never as `api ... | json` (json could
+# read the body before curl has rewritten it)
 json()
 {
 	python3 - "$T/http.body" "$1" <<'EOF'

@@ -31,8 +31,8 @@ SIPP_PORT=5090 run_sipp dtmf "$SIPP_SCEN/dtmf.xml" $ROOM -mp 6100 ||
 	fail "sipp DTMF call failed: $(sipp_report dtmf)"
 
 sleep 0.5
-muted=$(api GET /v1/rooms/$ROOM/participants | json \
-	'[p["muted"] for p in d["participants"] if "alice" in p["uri"]][0]')
+api GET /v1/rooms/$ROOM/participants > /dev/null
+muted=$(json '[p["muted"] for p in d["participants"] if "alice" in p["uri"]][0]')
 [ "$muted" = true ] || fail "alice not muted after *6 (muted=$muted)"
 
 bs_stop alice
