@@ -288,6 +288,12 @@ void api_parts_post(struct api_req *req)
 			  " SIP over TLS, and no tls_cert is configured");
 		goto out;
 	}
+	else if (err == EDESTADDRREQ) {
+		api_error(req, EINVAL, "uri", "a host name needs the DNS "
+			  "resolver, which is off while SIP listens on one "
+			  "address: give the peer's address");
+		goto out;
+	}
 	else if (err == EBUSY) {
 		api_error(req, err, NULL, "room '%s' is full", room_name(room));
 		goto out;

@@ -33,6 +33,17 @@ const char *digest_users_ha1(const struct digest_users *u, const char *user,
 			     const char *realm, enum digest_alg alg);
 size_t digest_users_count(const struct digest_users *u);
 
+/* What a new users file changes against the one in use */
+struct digest_users_diff {
+	size_t added;                /* user and realm pairs new          */
+	size_t removed;              /* ... gone                          */
+	size_t changed;              /* ... with another HA1              */
+};
+
+void digest_users_diff(const struct digest_users *old,
+		       const struct digest_users *cur,
+		       struct digest_users_diff *d);
+
 /* A verifier for one realm */
 struct digest_prm {
 	const char *realm;

@@ -267,3 +267,36 @@ size_t digest_users_count(const struct digest_users *u)
 {
 	return u ? list_count(&u->all) : 0;
 }
+
+
+/**
+ * Compare two sets of users (a users file read again): who is new, who
+ * is gone, whose HA1 changed (a new password). Either may be NULL (none).
+ */
+void digest_users_diff(const struct digest_users *old,
+		       const struct digest_users *cur,
+		       struct digest_users_diff *d)
+{
+	if (!d)
+		return;
+
+	memset(d, 0, sizeof(*d));
+
+	for (struct le *le = cur ? cur->all.head : NULL; le; le = le->next) {
+		const struct duser *du = le->data;
+		const struct duser *o = old ? duser_find(old, du->user,
+							 du->realm) : NULL;
+
+		if (!o)
+			++d->added;
+		else if (memcmp(o->ha1, du->ha1, sizeof(du->ha1)))
+			++d->changed;
+	}
+
+	for (struct le *le = old ? old->all.head : NULL; le; le = le->next) {
+		const struct duser *du = le->data;
+
+		if (!cur || !duser_find(cur, du->user, du->realm))
+			++d->removed;
+	}
+}

@@ -12,6 +12,7 @@
 #include <re.h>
 #include "log.h"
 
+/* read by every thread, set by the main one (at start-up and on SIGHUP) */
 static enum log_level min_level = LOG_INFO;
 
 static const char *names[] = {"debug", "info", "warn", "error"};
@@ -19,7 +20,21 @@ static const char *names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(enum log_level level)
 {
-	min_level = level;
+	__atomic_store_n(&min_level, level, __ATOMIC_RELAXED);
+}
+
+
+/** The current level */
+enum log_level log_level_get(void)
+{
+	return __atomic_load_n(&min_level, __ATOMIC_RELAXED);
+}
+
+
+/** The name of a level, as log_level_parse() takes it */
+const char *log_level_name(enum log_level level)
+{
+	return (size_t)level < ARRAY_SIZE(names) ? names[level] : "?";
 }
 
 
@@ -49,7 +64,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 
-	if (level < min_level)
+	if (level < log_level_get())
 		return;
 
 	clock_gettime(CLOCK_REALTIME, &ts);

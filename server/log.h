@@ -17,6 +17,8 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
+enum log_level log_level_get(void);
+const char *log_level_name(enum log_level level);
 int  log_level_parse(enum log_level *levelp, const char *str);
 void log_msg(enum log_level level, const char *fmt, ...);
 

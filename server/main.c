@@ -4,11 +4,16 @@
  * The main thread runs libre's loop: SIP, the HTTP API and the room
  * manager. Media (RTP, the room ticks) runs on the worker threads
  * (worker.c). SIGTERM or SIGINT sends every participant a BYE, waits for
- * the BYE transactions (at most SHUTDOWN_WAIT_MS) and exits 0.
+ * the BYE transactions (at most SHUTDOWN_WAIT_MS) and exits 0. SIGHUP
+ * reads the configuration again and applies what can change while calls
+ * are up (reload.c); calls, rooms and sockets stay as they are.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <re.h>
@@ -19,6 +24,7 @@
 #include "mdtls.h"
 #include "msec.h"
 #include "part.h"
+#include "reload.h"
 #include "rooms.h"
 #include "sipd.h"
 #include "store.h"
@@ -41,9 +47,12 @@ struct app {
 	int maxfds;                /* libre's descriptor table size    */
 	struct tmr tmr_exit;
 	bool stopping;
+	int argc;                  /* read again on SIGHUP              */
+	char **argv;
+	int hup[2];                /* SIGHUP self-pipe: [0] read end    */
 };
 
-static struct app app;
+static struct app app = {.hup = {-1, -1}};
 
 
 /* Each participant takes two descriptors (RTP, RTCP): raise the soft
@@ -97,6 +106,109 @@ static void signal_handler(int sig)
 
 	tmr_start(&app.tmr_exit, SHUTDOWN_WAIT_MS, exit_now, NULL);
 	sipd_shutdown(app.sipd, sip_done, NULL);
+}
+
+
+/*
+ * SIGHUP: read the configuration again, the way start-up did (file,
+ * environment, flags). All or nothing: a setting that does not parse, or
+ * a users file that cannot be read, keeps everything as it runs.
+ */
+static void reload(struct app *a)
+{
+	struct config next;
+	struct reload_plan plan;
+	char err_msg[256] = "", users[96] = "";
+	enum log_level level;
+	int err;
+
+	if (a->stopping)
+		return;
+
+	if (cfg_load(&next, a->argc, a->argv, err_msg, sizeof(err_msg))
+	    != CFG_OK) {
+		log_error("reload: %s; the running configuration is kept",
+			  err_msg);
+		return;
+	}
+
+	reload_plan(&a->cfg, &next, &plan);
+
+	if (plan.auth) {
+		err = sipd_reload_auth(a->sipd, &next, users, sizeof(users));
+		if (err) {
+			log_error("reload: users file %s: %m; the running "
+				  "configuration is kept", next.users_file,
+				  err);
+			return;
+		}
+	}
+
+	reload_apply(&a->cfg, &next);
+	log_set_level((enum log_level)a->cfg.log_level);
+
+	/* one line, seen at any level */
+	level = log_level_get() > LOG_INFO ? log_level_get() : LOG_INFO;
+	log_msg(level, "reload: %s%s%s%s%s", plan.live[0] ? plan.live :
+		"no setting changed", users[0] ? "; " : "", users,
+		plan.restart[0] ? "; changed but kept until a restart: " : "",
+		plan.restart);
+}
+
+
+/* async-signal-safe: one byte down the pipe, the loop does the rest */
+static void hup_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (write(app.hup[1], &c, 1) < 0) {
+		/* full: a reload is pending anyway */
+	}
+	errno = saved;
+}
+
+
+static void hup_read(int flags, void *arg)
+{
+	char buf[64];
+	(void)flags;
+
+	/* several SIGHUPs before the loop came here: one reload */
+	while (read(app.hup[0], buf, sizeof(buf)) > 0)
+		;
+
+	reload(arg);
+}
+
+
+/* Before anything else: a SIGHUP at any time is a reload, never the
+ * default action (the end of the process) */
+static int hup_init(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(app.hup, O_NONBLOCK | O_CLOEXEC))
+		return errno;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hup_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+
+	return sigaction(SIGHUP, &sa, NULL) ? errno : 0;
+}
+
+
+static void hup_close(void)
+{
+	(void)signal(SIGHUP, SIG_IGN);
+	if (app.hup[0] >= 0) {
+		fd_close(app.hup[0]);
+		close(app.hup[0]);
+		close(app.hup[1]);
+	}
+	app.hup[0] = app.hup[1] = -1;
 }
 
 
@@ -248,6 +360,14 @@ int main(int argc, char *argv[])
 	}
 
 	log_set_level((enum log_level)app.cfg.log_level);
+	app.argc = argc;
+	app.argv = argv;
+
+	err = hup_init();
+	if (err) {
+		fprintf(stderr, "chorusd: SIGHUP: %s\n", strerror(err));
+		return 1;
+	}
 
 	err = libre_init();
 	if (err) {
@@ -270,8 +390,11 @@ int main(int argc, char *argv[])
 
 	err = start(&app);
 	if (!err)
+		err = fd_listen(app.hup[0], FD_READ, hup_read, &app);
+	if (!err)
 		err = re_main(signal_handler);
 
+	hup_close();
 	stop(&app);
 	msec_close();
 	libre_close();

@@ -27,6 +27,8 @@ struct sipauth {
 	struct digest *dg;           /* NULL: no users file               */
 	struct digest_users *users;
 	struct ratelim *rl;
+	char realm[64];              /* the verifier's realm and ...      */
+	uint32_t algs;               /* ... algorithms, for a reload      */
 	struct sipauth_stats st;
 	sipauth_block_h *bh;
 	void *arg;
@@ -84,6 +86,8 @@ int sipauth_alloc(struct sipauth **ap, const struct config *cfg,
 	dp.nonce_ttl_s = NONCE_TTL_S;
 	dp.algs = cfg->digest_algs;
 	err = digest_alloc(&a->dg, &dp);
+	str_ncpy(a->realm, cfg->realm, sizeof(a->realm));
+	a->algs = cfg->digest_algs;
 	if (!err)
 		log_info("digest authentication: %zu users, realm \"%s\"",
 			 digest_users_count(a->users), cfg->realm);
@@ -95,6 +99,70 @@ int sipauth_alloc(struct sipauth **ap, const struct config *cfg,
 		*ap = a;
 
 	return err;
+}
+
+
+/**
+ * Read the users file again (SIGHUP), and take a new realm or set of
+ * algorithms. All or nothing: on any error the users, realm and nonces
+ * in use stay as they were. Nonces already given out stay valid unless
+ * the realm or the algorithms changed (then the next request of a caller
+ * is challenged again). Calls already up are not touched.
+ *
+ * @param a     Authenticator made with a users file
+ * @param cfg   The new configuration (users_file must be set)
+ * @param what  Set to what changed, e.g. "users 3 -> 3 (+1 -1 ~0)"
+ * @param wsz   Its size
+ *
+ * @return 0, or errno (EBADMSG: a malformed line, logged with its number;
+ *         or the file cannot be read)
+ */
+int sipauth_reload(struct sipauth *a, const struct config *cfg,
+		   char *what, size_t wsz)
+{
+	struct digest_users *users = NULL;
+	struct digest *dg = NULL;
+	struct digest_users_diff d;
+	bool new_dg;
+	int err;
+
+	if (!a || !cfg || !cfg->users_file[0] || !what)
+		return EINVAL;
+
+	err = digest_users_load(&users, cfg->users_file);
+	if (err)
+		return err;
+
+	new_dg = !a->dg || strcmp(a->realm, cfg->realm) ||
+		a->algs != cfg->digest_algs;
+	if (new_dg) {
+		struct digest_prm dp = {0};
+
+		dp.realm = cfg->realm;
+		dp.nonce_ttl_s = NONCE_TTL_S;
+		dp.algs = cfg->digest_algs;
+		err = digest_alloc(&dg, &dp);
+		if (err) {
+			mem_deref(users);
+			return err;
+		}
+	}
+
+	digest_users_diff(a->users, users, &d);
+	re_snprintf(what, wsz, "users %zu -> %zu (+%zu -%zu ~%zu)",
+		    digest_users_count(a->users), digest_users_count(users),
+		    d.added, d.removed, d.changed);
+
+	mem_deref(a->users);
+	a->users = users;
+	if (new_dg) {
+		mem_deref(a->dg);
+		a->dg = dg;
+		str_ncpy(a->realm, cfg->realm, sizeof(a->realm));
+		a->algs = cfg->digest_algs;
+	}
+
+	return 0;
 }
 
 

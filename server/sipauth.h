@@ -26,6 +26,8 @@ struct sipauth_stats {
 
 int  sipauth_alloc(struct sipauth **ap, const struct config *cfg,
 		   sipauth_block_h *bh, void *arg);
+int  sipauth_reload(struct sipauth *a, const struct config *cfg,
+		   char *what, size_t wsz);
 bool sipauth_enabled(const struct sipauth *a);
 bool sipauth_check(struct sipauth *a, struct sip *sip,
 		   const struct sip_msg *msg, char *user, size_t usize);

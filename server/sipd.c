@@ -115,11 +115,24 @@ static const char *aor_contact(struct sipd *sipd, const struct uri *u)
 }
 
 
+/* The next hop is an address: the host, or an maddr (RFC 3261 19.1.1) */
+static bool uri_host_numeric(const struct uri *u)
+{
+	struct pl maddr;
+	struct sa sa;
+
+	if (!msg_param_decode(&u->params, "maddr", &maddr))
+		return !sa_set(&sa, &maddr, 0);
+
+	return !sa_set(&sa, &u->host, 0);
+}
+
+
 /**
  * Call uri into room (dial-out)
  *
  * @return 0 or errno (EPROTO for a URI that is not sip: or sips:, EBUSY
- *         for a full room)
+ *         for a full room, EDESTADDRREQ for a host name with no resolver)
  */
 int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 	      struct part **pp)
@@ -146,6 +159,10 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 		if (uri_decode(&u, &pl))
 			return EPROTO;
 	}
+
+	/* no resolver (SIP bound to one address, see dns_alloc()) */
+	if (!sipd->dnsc && !uri_host_numeric(&u))
+		return EDESTADDRREQ;
 
 	tls = sipcheck_uri_tls(&u);
 	if (tls && !sipd->tls)
@@ -445,14 +462,28 @@ static void destructor(void *arg)
 }
 
 
-static int dns_alloc(struct dnsc **dnscp)
+/*
+ * The resolver follows the SIP address. libre 1.1.0's DNS client binds
+ * its two UDP sockets to 0.0.0.0 and [::] (dnsc_alloc() takes no local
+ * address), so it is made only when SIP listens on a wildcard address
+ * too. Bound to one address, SIP has no resolver and no socket anywhere
+ * else: peers are reached by the address in their Via and Contact, and a
+ * dial-out takes an address (sipd_dial() refuses a host name). No
+ * nameserver configured is not an error either.
+ */
+static int dns_alloc(struct dnsc **dnscp, const struct sa *sip)
 {
 	struct sa nsv[4];
 	uint32_t nsn = ARRAY_SIZE(nsv);
 	char domain[64];
 
-	/* Peers are reached by the address in their Contact; DNS is only
-	 * needed for a host name there. No resolver is not an error. */
+	*dnscp = NULL;
+	if (!sa_is_any(sip)) {
+		log_info("DNS resolver: off (SIP bound to %j: peers and "
+			 "dial-outs by address)", sip);
+		return 0;
+	}
+
 	if (dns_srv_get(domain, sizeof(domain), nsv, &nsn))
 		nsn = 0;
 
@@ -599,7 +630,7 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 	sipd->rooms = rooms;
 	sipd->dtls_fp = rooms_dtls_fp(rooms);
 
-	err = dns_alloc(&sipd->dnsc);
+	err = dns_alloc(&sipd->dnsc, &cfg->sip);
 	if (err)
 		goto out;
 
@@ -650,4 +681,15 @@ void sipd_shutdown(struct sipd *sipd, void (*doneh)(void *arg), void *arg)
 	sipd->doneh = doneh;
 	sipd->done_arg = arg;
 	sip_close(sipd->sip, false);
+}
+
+
+/**
+ * Read the users file again and take a new realm or digest algorithms
+ * (SIGHUP); on error nothing changes. See sipauth_reload().
+ */
+int sipd_reload_auth(struct sipd *sipd, const struct config *cfg,
+		     char *what, size_t wsz)
+{
+	return sipd ? sipauth_reload(sipd->auth, cfg, what, wsz) : EINVAL;
 }
