@@ -112,6 +112,7 @@ static int print_algs(struct re_printf *pf, uint32_t algs)
 	const char *sep = "";
 	int err = 0;
 
+	/* the strongest first, as digest_algorithms is written */
 	for (int alg = 0; alg < DIGEST_ALG_COUNT; alg++) {
 		if (!(algs & (1u << alg)))
 			continue;
