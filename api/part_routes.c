@@ -290,8 +290,9 @@ void api_parts_post(struct api_req *req)
 	}
 	else if (err == EDESTADDRREQ) {
 		api_error(req, EINVAL, "uri", "a host name needs the DNS "
-			  "resolver, which is off while SIP listens on one "
-			  "address: give the peer's address");
+			  "resolver, which is off (SIP listens on one address,"
+			  " or resolver off): give the peer's address, or set"
+			  " resolver on");
 		goto out;
 	}
 	else if (err == EBUSY) {

@@ -237,6 +237,7 @@ static int opt_api_public_health(struct config *cfg, const char *val)
 
 
 static const char *const menc_names[] = {"optional", "required", "off"};
+static const char *const resolver_names[] = {"auto", "on", "off"};
 static const char *const auth_names[] = {"none", "digest"};
 
 
@@ -326,6 +327,13 @@ static int opt_media_encryption(struct config *cfg, const char *val)
 static int opt_auth(struct config *cfg, const char *val)
 {
 	return name_find(&cfg->auth, val, auth_names, ARRAY_SIZE(auth_names));
+}
+
+
+static int opt_resolver(struct config *cfg, const char *val)
+{
+	return name_find(&cfg->resolver, val, resolver_names,
+			 ARRAY_SIZE(resolver_names));
 }
 
 
@@ -447,6 +455,10 @@ static const struct cfg_opt opts[] = {
 	 "digest algorithms offered, SHA-256 first: SHA-256,MD5 or one of"
 	 " them (MD5: clients on libre 1.1.0, such as baresip 1.0, give up"
 	 " at a SHA-256 challenge)"},
+	{"resolver", opt_resolver, "auto|on|off",
+	 "DNS for host names in dial-outs and peers' Contacts; its two UDP"
+	 " sockets are on 0.0.0.0 and [::], so auto has it only when SIP"
+	 " listens on a wildcard address (auto)"},
 };
 
 

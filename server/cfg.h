@@ -40,6 +40,14 @@ struct config {
 	char users_file[CFG_PATH_MAX];   /* digest users, "" = none        */
 	char realm[64];             /* digest realm (RFC 3261 22.1)        */
 	uint32_t digest_algs;       /* 1 << enum digest_alg offered        */
+	uint32_t resolver;          /* DNS for host names, enum cfg_resolver */
+};
+
+/* Whether SIP has a DNS resolver: libre 1.1.0's binds 0.0.0.0 and [::] */
+enum cfg_resolver {
+	RESOLVER_AUTO = 0,          /* when SIP listens on a wildcard      */
+	RESOLVER_ON,
+	RESOLVER_OFF,
 };
 
 /* Who may send media in the clear (RFC 3711, RFC 4568) */

@@ -72,6 +72,7 @@ static const struct field fields[] = {
 	F("users_file",        users_file,        K_STR,    true),
 	F("realm",             realm,             K_STR,    true),
 	F("digest_algorithms", digest_algs,       K_ALGS,   true),
+	F("resolver",          resolver,          K_NAME,   false),
 };
 
 

@@ -160,7 +160,8 @@ int sipd_dial(struct sipd *sipd, struct room *room, const char *uri,
 			return EPROTO;
 	}
 
-	/* no resolver (SIP bound to one address, see dns_alloc()) */
+	/* no resolver (SIP bound to one address or resolver off, see
+	 * dns_alloc()) */
 	if (!sipd->dnsc && !uri_host_numeric(&u))
 		return EDESTADDRREQ;
 
@@ -465,27 +466,33 @@ static void destructor(void *arg)
 /*
  * The resolver follows the SIP address. libre 1.1.0's DNS client binds
  * its two UDP sockets to 0.0.0.0 and [::] (dnsc_alloc() takes no local
- * address), so it is made only when SIP listens on a wildcard address
- * too. Bound to one address, SIP has no resolver and no socket anywhere
- * else: peers are reached by the address in their Via and Contact, and a
- * dial-out takes an address (sipd_dial() refuses a host name). No
+ * address), so by default (resolver auto) it is made only when SIP
+ * listens on a wildcard address too. Bound to one address, SIP then has
+ * no resolver and no socket anywhere else: peers are reached by the
+ * address in their Via and Contact, and a dial-out takes an address
+ * (sipd_dial() refuses a host name). resolver on makes it anyway. No
  * nameserver configured is not an error either.
  */
-static int dns_alloc(struct dnsc **dnscp, const struct sa *sip)
+static int dns_alloc(struct dnsc **dnscp, const struct config *cfg)
 {
 	struct sa nsv[4];
 	uint32_t nsn = ARRAY_SIZE(nsv);
 	char domain[64];
 
 	*dnscp = NULL;
-	if (!sa_is_any(sip)) {
-		log_info("DNS resolver: off (SIP bound to %j: peers and "
-			 "dial-outs by address)", sip);
+	if (cfg->resolver == RESOLVER_OFF ||
+	    (cfg->resolver == RESOLVER_AUTO && !sa_is_any(&cfg->sip))) {
+		log_info("DNS resolver: off (%s: peers and dial-outs by "
+			 "address)", cfg->resolver == RESOLVER_OFF ?
+			 "resolver off" : "SIP on one address");
 		return 0;
 	}
 
 	if (dns_srv_get(domain, sizeof(domain), nsv, &nsn))
 		nsn = 0;
+
+	log_info("DNS resolver: on, %u nameservers (its sockets on 0.0.0.0 "
+		 "and [::])", nsn);
 
 	return dnsc_alloc(dnscp, NULL, nsv, nsn);
 }
@@ -630,7 +637,7 @@ int sipd_alloc(struct sipd **sipdp, const struct config *cfg,
 	sipd->rooms = rooms;
 	sipd->dtls_fp = rooms_dtls_fp(rooms);
 
-	err = dns_alloc(&sipd->dnsc, &cfg->sip);
+	err = dns_alloc(&sipd->dnsc, cfg);
 	if (err)
 		goto out;
 

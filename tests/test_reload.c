@@ -188,6 +188,35 @@ static void test_restart(void **state)
 	load(&next, "--advertise", "192.0.2.7");
 	reload_plan(&cur, &next, &p);
 	assert_non_null(strstr(p.restart, "advertise"));
+
+	/* the resolver's sockets are made with SIP's */
+	load(&next, "--resolver", "off");
+	assert_int_equal(RESOLVER_OFF, next.resolver);
+	reload_plan(&cur, &next, &p);
+	assert_non_null(strstr(p.restart, "resolver"));
+	reload_apply(&cur, &next);
+	assert_int_equal(RESOLVER_AUTO, cur.resolver);
+}
+
+
+/* resolver auto (the default), on or off; nothing else */
+static void test_resolver_option(void **state)
+{
+	char *argv[] = {"chorusd", "--resolver", "sometimes", NULL};
+	struct config cfg;
+	char err[256] = "";
+
+	(void)state;
+	file_write(conf_path, "");
+	load(&cfg, NULL, NULL);
+	assert_int_equal(RESOLVER_AUTO, cfg.resolver);
+	load(&cfg, "--resolver", "on");
+	assert_int_equal(RESOLVER_ON, cfg.resolver);
+	load(&cfg, "--resolver", "auto");
+	assert_int_equal(RESOLVER_AUTO, cfg.resolver);
+
+	assert_int_equal(CFG_ERROR, cfg_load(&cfg, 3, argv, err, sizeof(err)));
+	assert_non_null(strstr(err, "--resolver"));
 }
 
 
@@ -353,6 +382,8 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_users_file_plan, setup,
 					 teardown),
 		leak_test(test_is_live),
+		leak_test_setup_teardown(test_resolver_option, setup,
+					 teardown),
 		leak_test_setup_teardown(test_users_diff, setup, teardown),
 		leak_test_setup_teardown(test_sipauth_reload, setup,
 					 teardown),

@@ -9,7 +9,9 @@
 #     127.0.0.1:53 (its own mount namespace gives it a resolv.conf saying
 #     so): it holds the resolver's sockets on the wildcard, and a dial-out
 #     to sip:bob@pbx.example.test:5072 is resolved (the server sees the
-#     query) and bob answers.
+#     query) and bob answers. The same on 127.0.0.1 with --resolver on;
+#     on 0.0.0.0 with --resolver off, no resolver socket, and a host name
+#     is refused.
 
 . "$(dirname "$0")/lib.sh"
 need_netns
@@ -115,34 +117,67 @@ track_pid $!
 echo 'nameserver 127.0.0.1' > "$T/resolv.conf"
 : > "$T/dns.log"
 
-log "starting chorusd on 0.0.0.0:$SIP_PORT (resolv.conf: 127.0.0.1)"
-unshare -m bash -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
-	"$T/resolv.conf" "$CHORUSD" --sip 0.0.0.0:$SIP_PORT \
-	--http 127.0.0.1:$HTTP_PORT --rtp-ports 20000-20999 \
-	--advertise 127.0.0.1 --data-dir "$T/data2" \
-	>> "$T/chorusd.log" 2>&1 &
-CHORUSD_PID=$!
-track_pid $CHORUSD_PID
-for ((i = 0; i < 100; i++)); do
-	alive $CHORUSD_PID || fail "chorusd on 0.0.0.0 exited at start-up"
-	[ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$HTTP_URL/healthz")" = 200 ] &&
-		break
-	sleep 0.1
-done
-log "chorusd up (pid $CHORUSD_PID)"
+# spawn SIP_ADDR ARGS...: chorusd in its own mount namespace, where
+# /etc/resolv.conf names the DNS server above
+spawn()
+{
+	local i
+
+	log "starting chorusd on $1:$SIP_PORT ${*:2} (resolv.conf: 127.0.0.1)"
+	unshare -m bash -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$T/resolv.conf" "$CHORUSD" --sip "$1:$SIP_PORT" \
+		--http 127.0.0.1:$HTTP_PORT --rtp-ports 20000-20999 \
+		--advertise 127.0.0.1 --data-dir "$T/data2" "${@:2}" \
+		>> "$T/chorusd.log" 2>&1 &
+	CHORUSD_PID=$!
+	track_pid $CHORUSD_PID
+	for ((i = 0; i < 100; i++)); do
+		alive $CHORUSD_PID || fail "chorusd on $1 exited at start-up"
+		[ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' \
+			"$HTTP_URL/healthz")" = 200 ] && break
+		sleep 0.1
+	done
+	log "chorusd up (pid $CHORUSD_PID)"
+	room_create $ROOM
+}
+
+# dial_name: a dial-out to pbx.example.test is resolved and bob joins
+dial_name()
+{
+	: > "$T/dns.log"
+	code=$(dial "sip:bob@pbx.example.test:$BOB")
+	[ "$code" = 202 ] ||
+		fail "dial-out to pbx.example.test: $code $(cat "$T/http.body")"
+	wait_joined "$(json 'd["id"]')"
+	grep -q '^pbx.example.test 1$' "$T/dns.log" ||
+		fail "the DNS server saw no A query for pbx.example.test: $(cat "$T/dns.log")"
+	log "dial-out by host name: resolved ($(tr '\n' ' ' < "$T/dns.log")), bob joined"
+}
+
+# resolver auto, on the wildcard: it is there
+spawn 0.0.0.0
 bad=$(others $CHORUSD_PID)
 log "chorusd on the wildcard holds, beside 127.0.0.1: $(echo $bad)"
 echo "$bad" | grep -q '^udp 0\.0\.0\.0:' ||
 	fail "no resolver socket on 0.0.0.0: the check above would see none either"
-
-room_create $ROOM
-code=$(dial "sip:bob@pbx.example.test:$BOB")
-[ "$code" = 202 ] || fail "dial-out to pbx.example.test: $code $(cat "$T/http.body")"
-wait_joined "$(json 'd["id"]')"
-grep -q '^pbx.example.test 1$' "$T/dns.log" ||
-	fail "the DNS server saw no A query for pbx.example.test: $(cat "$T/dns.log")"
-log "dial-out by host name: resolved ($(tr '\n' ' ' < "$T/dns.log")), bob joined"
-
+dial_name
 chorusd_stop 8
+
+# resolver on, SIP on loopback: the operator asked for it
+spawn 127.0.0.1 --resolver on
+echo "$(others $CHORUSD_PID)" | grep -q '^udp 0\.0\.0\.0:' ||
+	fail "resolver on: no resolver socket"
+dial_name
+chorusd_stop 8
+
+# resolver off, SIP on the wildcard: none, and a host name is refused
+spawn 0.0.0.0 --resolver off
+bad=$(others $CHORUSD_PID)
+[ -z "$bad" ] || fail "resolver off, yet chorusd holds: $(echo $bad)"
+code=$(dial "sip:bob@pbx.example.test:$BOB")
+[ "$code" = 400 ] || fail "resolver off: a host name dial-out got $code"
+log "resolver off: no socket beside 127.0.0.1, a host name refused"
+chorusd_stop 8
+
 bs_stop bob
 log "PASS"
