@@ -118,7 +118,7 @@ static void reload(struct app *a)
 {
 	struct config next;
 	struct reload_plan plan;
-	char err_msg[256] = "", users[96] = "";
+	char err_msg[256] = "", users[160] = "";
 	enum log_level level;
 	int err;
 
@@ -134,14 +134,12 @@ static void reload(struct app *a)
 
 	reload_plan(&a->cfg, &next, &plan);
 
-	if (plan.auth) {
-		err = sipd_reload_auth(a->sipd, &next, users, sizeof(users));
-		if (err) {
-			log_error("reload: users file %s: %m; the running "
-				  "configuration is kept", next.users_file,
-				  err);
-			return;
-		}
+	err = sipd_reload(a->sipd, &next, plan.auth, plan.tls, users,
+			  sizeof(users), err_msg, sizeof(err_msg));
+	if (err) {
+		log_error("reload: %s; the running configuration is kept",
+			  err_msg);
+		return;
 	}
 
 	reload_apply(&a->cfg, &next);

@@ -7,10 +7,11 @@
  * compares it with the running one, setting by setting. A setting that
  * only the main thread reads, when it acts (the API token at each
  * request, the log level, the users file at each challenge), is copied
- * into the running configuration. Anything that sockets, threads or rooms
- * were made from at start-up (addresses, ports, the RTP range, TLS, the
- * media threads, room defaults) is reported and left as it runs until a
- * restart. No libre, no I/O: the caller logs and applies.
+ * into the running configuration; the users file and the TLS certificate
+ * are read again (sipd_reload()). Anything that sockets, threads or rooms
+ * were made from at start-up (addresses, ports, the RTP range, TLS on or
+ * off, the media threads, room defaults) is reported and left as it runs
+ * until a restart. No libre, no I/O: the caller logs and applies.
  */
 #include <stddef.h>
 #include <string.h>
@@ -64,8 +65,9 @@ static const struct field fields[] = {
 	F("api_token",         api_token,         K_SECRET, true),
 	F("api_public_health", api_public_health, K_BOOL,   true),
 	F("tls_port",          tls_port,          K_U16,    false),
-	F("tls_cert",          tls_cert,          K_STR,    false),
-	F("tls_key",           tls_key,           K_STR,    false),
+	/* live only while TLS is served: see tls_live() */
+	F("tls_cert",          tls_cert,          K_STR,    true),
+	F("tls_key",           tls_key,           K_STR,    true),
 	F("media_encryption",  media_encryption,  K_NAME,   false),
 	F("auth",              auth,              K_NAME,   false),
 	/* live only from one file to another: see users_file_live() */
@@ -197,11 +199,23 @@ static bool users_file_live(const struct config *cur,
 }
 
 
+/* The certificate is read again while SIP over TLS is served before
+ * and after; the listener itself comes and goes with a restart */
+static bool tls_live(const struct config *cur, const struct config *next)
+{
+	return cur->tls_cert[0] && next->tls_cert[0] && cur->tls_port &&
+		cur->tls_port == next->tls_port;
+}
+
+
 static bool field_live(const struct field *f, const struct config *cur,
 		       const struct config *next)
 {
 	if (!strcmp(f->key, "users_file"))
 		return users_file_live(cur, next);
+
+	if (!strcmp(f->key, "tls_cert") || !strcmp(f->key, "tls_key"))
+		return tls_live(cur, next);
 
 	return f->live;
 }
@@ -224,6 +238,7 @@ void reload_plan(const struct config *cur, const struct config *next,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->auth = users_file_live(cur, next);
+	plan->tls = tls_live(cur, next);
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		const struct field *f = &fields[i];

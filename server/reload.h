@@ -21,6 +21,7 @@ struct reload_plan {
 	char restart[RELOAD_TEXT];  /* changed, kept until a restart:
 				     * "sip, rtp_ports", "" = none        */
 	bool auth;                  /* read the users file again          */
+	bool tls;                   /* read the TLS certificate again     */
 };
 
 void reload_plan(const struct config *cur, const struct config *next,

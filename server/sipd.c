@@ -692,11 +692,58 @@ void sipd_shutdown(struct sipd *sipd, void (*doneh)(void *arg), void *arg)
 
 
 /**
- * Read the users file again and take a new realm or digest algorithms
- * (SIGHUP); on error nothing changes. See sipauth_reload().
+ * SIGHUP: read the users file again (and take a new realm or digest
+ * algorithms), and the TLS certificate and key. All or nothing: the
+ * certificate is checked first, then the users file is read and taken,
+ * then the certificate is. Calls and TLS connections already up are not
+ * touched.
+ *
+ * @param sipd  SIP front
+ * @param cfg   The configuration read again
+ * @param auth  Read the users file
+ * @param tls   Read the certificate and key (if SIP over TLS is served)
+ * @param what  Set to what changed for the log line ("users 2 -> 3 ...")
+ * @param wsz   Its size
+ * @param err   Set to a one-line reason on error
+ * @param esz   Its size
+ *
+ * @return 0 or errno
  */
-int sipd_reload_auth(struct sipd *sipd, const struct config *cfg,
-		     char *what, size_t wsz)
+int sipd_reload(struct sipd *sipd, const struct config *cfg, bool auth,
+		bool tls, char *what, size_t wsz, char *err, size_t esz)
 {
-	return sipd ? sipauth_reload(sipd->auth, cfg, what, wsz) : EINVAL;
+	char users[96] = "";
+	int e;
+
+	if (!sipd || !cfg || !what || !err)
+		return EINVAL;
+
+	what[0] = '\0';
+	tls = tls && sipd->tls;
+	if (tls) {
+		e = siptls_reload(sipd->tls, cfg->tls_cert, cfg->tls_key, true,
+				  err, esz);
+		if (e)
+			return e;
+	}
+
+	if (auth) {
+		e = sipauth_reload(sipd->auth, cfg, users, sizeof(users));
+		if (e) {
+			re_snprintf(err, esz, "users file %s: %m",
+				    cfg->users_file, e);
+			return e;
+		}
+	}
+
+	if (tls) {
+		e = siptls_reload(sipd->tls, cfg->tls_cert, cfg->tls_key,
+				  false, err, esz);
+		if (e)
+			return e;
+	}
+
+	re_snprintf(what, wsz, "%s%s%s", users, users[0] && tls ? "; " : "",
+		    tls ? "TLS certificate read again" : "");
+	return 0;
 }

@@ -22,7 +22,7 @@ uint16_t sipd_status(int err, const char **reason);
 bool sipd_tls(const struct sipd *sipd);
 void sipd_failed(struct sipd *sipd, const struct sa *src, const char *what);
 const struct sipauth *sipd_auth(const struct sipd *sipd);
-int  sipd_reload_auth(struct sipd *sipd, const struct config *cfg,
-		      char *what, size_t wsz);
+int  sipd_reload(struct sipd *sipd, const struct config *cfg, bool auth,
+		 bool tls, char *what, size_t wsz, char *err, size_t esz);
 
 #endif

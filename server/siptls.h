@@ -10,5 +10,7 @@
 
 int siptls_alloc(struct tls **tlsp, const char *cert, const char *key,
 		 char *err, size_t errsz);
+int siptls_reload(struct tls *tls, const char *cert, const char *key,
+		  bool check, char *err, size_t errsz);
 
 #endif

@@ -199,6 +199,55 @@ static void test_restart(void **state)
 }
 
 
+/* The certificate is read again while TLS is served before and after;
+ * TLS coming, going or moving is a restart */
+static void test_tls_plan(void **state)
+{
+	struct config cur, next;
+	struct reload_plan p;
+
+	(void)state;
+	file_write(conf_path, "");
+	load(&cur, NULL, NULL);
+	load(&next, "--tls-cert", "/etc/chorus/cert.pem");
+	reload_plan(&cur, &next, &p);
+	assert_false(p.tls);
+	assert_string_equal("tls_cert", p.restart);
+	reload_apply(&cur, &next);
+	assert_string_equal("", cur.tls_cert);
+
+	/* the same file (renewed in place): read again, nothing to say */
+	load(&cur, "--tls-cert", "/etc/chorus/cert.pem");
+	reload_plan(&cur, &next, &p);
+	assert_true(p.tls);
+	assert_string_equal("", p.live);
+	assert_string_equal("", p.restart);
+
+	/* another file */
+	load(&next, "--tls-cert", "/etc/chorus/new.pem");
+	reload_plan(&cur, &next, &p);
+	assert_true(p.tls);
+	assert_string_equal("tls_cert /etc/chorus/cert.pem -> "
+			    "/etc/chorus/new.pem", p.live);
+	reload_apply(&cur, &next);
+	assert_string_equal("/etc/chorus/new.pem", cur.tls_cert);
+
+	/* another port: the listener is made at start-up */
+	file_write(conf_path, "tls_port 5071\n");
+	load(&next, "--tls-cert", "/etc/chorus/new.pem");
+	reload_plan(&cur, &next, &p);
+	assert_false(p.tls);
+	assert_string_equal("tls_port", p.restart);
+
+	/* TLS off (port 0) at start-up: nothing to read */
+	file_write(conf_path, "tls_port 0\n");
+	load(&cur, "--tls-cert", "/etc/chorus/new.pem");
+	load(&next, "--tls-cert", "/etc/chorus/new.pem");
+	reload_plan(&cur, &next, &p);
+	assert_false(p.tls);
+}
+
+
 /* resolver auto (the default), on or off; nothing else */
 static void test_resolver_option(void **state)
 {
@@ -261,7 +310,8 @@ static void test_is_live(void **state)
 	assert_true(reload_is_live("log_level"));
 	assert_true(reload_is_live("users_file"));
 	assert_false(reload_is_live("sip"));
-	assert_false(reload_is_live("tls_cert"));
+	assert_true(reload_is_live("tls_cert"));
+	assert_false(reload_is_live("tls_port"));
 	assert_false(reload_is_live("nonsense"));
 	assert_false(reload_is_live(NULL));
 }
@@ -382,6 +432,7 @@ int main(int argc, char *argv[])
 		leak_test_setup_teardown(test_users_file_plan, setup,
 					 teardown),
 		leak_test(test_is_live),
+		leak_test_setup_teardown(test_tls_plan, setup, teardown),
 		leak_test_setup_teardown(test_resolver_option, setup,
 					 teardown),
 		leak_test_setup_teardown(test_users_diff, setup, teardown),

@@ -3,9 +3,12 @@
 #  chorusd runs with a config file (api_token T1, log_level info, auth
 #  digest, a users file with alice and bob); baresip alice is in room demo
 #  for the whole test.
-#  1. SIGHUP after the file says api_token T2 and log_level debug, and the
-#     users file holds carol alone: chorusd is alive and logs one line
-#     naming what changed; T1 gets 401 and T2 200; carol (sip_digest.py)
+#  SIP over TLS serves certificate A (CN chorus-a) on port 5061.
+#  1. SIGHUP after the file says api_token T2 and log_level debug, the
+#     users file holds carol alone and certificate B (CN chorus-b) is in
+#     the same files (a renewal): chorusd is alive and logs one line
+#     naming what changed; a new TLS connection gets B; T1 gets 401 and
+#     T2 200; carol (sip_digest.py)
 #     is let in (401 200, BYE 200), bob is not (401 403); a malformed
 #     request now leaves a debug line; alice's call is still up (the
 #     same participant, her RTP still counted in /metrics).
@@ -13,7 +16,9 @@
 #  3. A broken users file (a malformed line) beside api_token T3: the
 #     reload is refused as a whole with one error line: T2 still 200, T3
 #     401, carol still let in.
-#  4. A bad value in the config file (log_level loud): refused the same.
+#  4. A bad value in the config file (log_level loud): refused the same;
+#     and a certificate file that holds no certificate: refused, B still
+#     served.
 #  5. Both mended: T3 is taken. alice's call was never dropped, and
 #     SIGTERM still ends chorusd with 0 after a BYE to her.
 
@@ -28,6 +33,7 @@ T3=tok3-cccccccccccccccccccc
 DIGEST=$ROOT/tests/tools/sip_digest.py
 CONF=$T/chorusd.conf
 USERS=$T/users
+TLS_PORT=5061
 
 # tapi TOKEN METHOD PATH [BODY]: the API with a bearer token; prints the
 # status code, the body goes to $T/http.body
@@ -109,6 +115,31 @@ alice_in()
 	ALICE_RX=$n
 }
 
+# mkcert CN: a self-signed certificate in $T/cert.pem, its key in key.pem
+mkcert()
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$T/key.new" -out "$T/cert.new" -days 30 \
+		-subj "/CN=$1" > "$T/openssl.log" 2>&1 ||
+		fail "openssl: $(cat "$T/openssl.log")"
+	mv "$T/key.new" "$T/key.pem"
+	mv "$T/cert.new" "$T/cert.pem"
+}
+
+# tls_cn_expect CN: a new TLS connection to chorusd gets that certificate
+tls_cn_expect()
+{
+	local got
+
+	got=$(timeout 5 openssl s_client -connect 127.0.0.1:$TLS_PORT \
+		< /dev/null 2> /dev/null | openssl x509 -noout -subject \
+		2> /dev/null)
+	case $got in
+	*"CN = $1"|*"CN=$1") log "TLS serves $1" ;;
+	*) fail "TLS: certificate '$got', want CN $1" ;;
+	esac
+}
+
 users()
 {
 	local u
@@ -119,8 +150,12 @@ users()
 }
 
 users alice:secret bob:hunter2 > "$USERS" || fail "chorus-user failed"
+mkcert chorus-a
 
 chorusd_start "api_token $T1
+tls_port $TLS_PORT
+tls_cert $T/cert.pem
+tls_key $T/key.pem
 log_level info
 users_file $USERS
 auth digest
@@ -145,6 +180,7 @@ log "alice (baresip) in the room as participant $ALICE_ID"
 
 token_expect $T1 200
 token_expect $T2 401
+tls_cn_expect chorus-a
 uac_expect "401 200 200" 127.0.0.2 --user bob --password hunter2 call $ROOM
 uac_expect "401 403" 127.0.0.3 --user carol --password c4rol call $ROOM
 
@@ -152,17 +188,19 @@ uac_expect "401 403" 127.0.0.3 --user carol --password c4rol call $ROOM
 sed -i -e "s/^api_token .*/api_token $T2/" -e 's/^log_level .*/log_level debug/' \
 	"$CONF"
 users carol:c4rol > "$USERS"
+mkcert chorus-b
 hup 1
 line=$(grep -a ' reload: ' "$T/chorusd.log" | tail -n 1)
 log "chorusd: $line"
 case $line in
-*"log_level info -> debug, api_token changed; users 2 -> 1 (+1 -2 ~0)"*) ;;
+*"log_level info -> debug, api_token changed; users 2 -> 1 (+1 -2 ~0); TLS certificate read again"*) ;;
 *) fail "reload line does not say what changed: $line" ;;
 esac
 case $line in *"$T2"*|*"$T1"*) fail "the reload line shows a token" ;; esac
 
 token_expect $T1 401
 token_expect $T2 200
+tls_cn_expect chorus-b
 uac_expect "401 200 200" 127.0.0.4 --user carol --password c4rol call $ROOM
 uac_expect "401 403" 127.0.0.5 --user bob --password hunter2 call $ROOM
 
@@ -241,19 +279,40 @@ token_expect $T2 200
 token_expect $T3 401
 uac_expect "401 403" 127.0.0.8 --user bob --password hunter2 call $ROOM
 
-# --- 5. mended: taken ----------------------------------------------------------------------
 sed -i 's/^log_level .*/log_level info/' "$CONF"
+cp "$T/cert.pem" "$T/cert.good"
+echo 'not a certificate' > "$T/cert.pem"
+n=$(grep -ac ' error ' "$T/chorusd.log")
+kill -HUP "$CHORUSD_PID"
+for ((i = 0; i < 50; i++)); do
+	[ "$(grep -ac ' error ' "$T/chorusd.log")" -gt "$n" ] && break
+	sleep 0.1
+done
+alive "$CHORUSD_PID" || fail "chorusd died of a bad certificate file"
+line=$(grep -a ' error ' "$T/chorusd.log" | tail -n 1)
+case $line in
+*"TLS certificate $T/cert.pem: no PEM certificate"*"running configuration is kept"*) ;;
+*) fail "no clear error for the bad certificate: $line" ;;
+esac
+log "bad certificate: $line"
+tls_cn_expect chorus-b
+token_expect $T3 401
+uac_expect "401 403" 127.0.0.10 --user bob --password hunter2 call $ROOM
+mv "$T/cert.good" "$T/cert.pem"
+
+# --- 5. mended: taken ----------------------------------------------------------------------
 n=$(reloads)
 hup $((n + 1))
 line=$(grep -a ' reload: ' "$T/chorusd.log" | tail -n 1)
 log "chorusd: $line"
 case $line in
-*"log_level debug -> info, api_token changed; users 1 -> 2 (+1 -0 ~0)"*) ;;
+*"log_level debug -> info, api_token changed; users 1 -> 2 (+1 -0 ~0); TLS certificate read again"*) ;;
 *) fail "the mended reload says: $line" ;;
 esac
 token_expect $T2 401
 token_expect $T3 200
 uac_expect "401 200 200" 127.0.0.9 --user bob --password hunter2 call $ROOM
+tls_cn_expect chorus-b
 alice_in $T3
 
 chorusd_stop 8
