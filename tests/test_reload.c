@@ -12,12 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#define USE_OPENSSL 1
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <re.h>
 #include "server/cfg.h"
 #include "server/digest.h"
 #include "server/log.h"
 #include "server/reload.h"
 #include "server/sipauth.h"
+#include "server/siptls.h"
 #include "leak.h"
 
 /* HA1s of "alice:chorus:secret" and friends are not checked here: any
@@ -406,7 +412,135 @@ static void test_sipauth_reload(void **state)
 }
 
 
-/* OpenSSL sets itself up at its first HMAC and random bytes, and glibc
+/* A self-signed P-256 certificate for CN cn: cert and key PEM files */
+static void cert_make(const char *cn, const char *cert, const char *key)
+{
+	EVP_PKEY *pkey = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *name;
+	FILE *f;
+
+	assert_non_null(pkey);
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, pkey);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	assert_true(X509_sign(x, pkey, EVP_sha256()) > 0);
+
+	f = fopen(cert, "w");
+	assert_non_null(f);
+	assert_int_equal(1, PEM_write_X509(f, x));
+	fclose(f);
+	f = fopen(key, "w");
+	assert_non_null(f);
+	assert_int_equal(1, PEM_write_PrivateKey(f, pkey, NULL, NULL, 0,
+						 NULL, NULL));
+	fclose(f);
+
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+}
+
+
+/* The CN of the certificate the context serves */
+static void served_cn(struct tls *tls, char *cn, size_t sz)
+{
+	X509 *x = SSL_CTX_get0_certificate(tls_openssl_context(tls));
+
+	cn[0] = '\0';
+	assert_non_null(x);
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+				  cn, (int)sz);
+}
+
+
+/* A certificate read again: swapped when good, checked first, the old one
+ * kept when the new one does not load or does not match its key */
+static void test_tls_reload(void **state)
+{
+	char a_crt[] = "/tmp/test_reload_ac.XXXXXX";
+	char a_key[] = "/tmp/test_reload_ak.XXXXXX";
+	char b_crt[] = "/tmp/test_reload_bc.XXXXXX";
+	char b_key[] = "/tmp/test_reload_bk.XXXXXX";
+	char *paths[] = {a_crt, a_key, b_crt, b_key};
+	struct tls *tls = NULL;
+	char err[256], cn[64];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		int fd = mkstemp(paths[i]);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	cert_make("chorus-a", a_crt, a_key);
+	cert_make("chorus-b", b_crt, b_key);
+
+	assert_int_equal(0, siptls_alloc(&tls, a_crt, a_key, err,
+					 sizeof(err)));
+	served_cn(tls, cn, sizeof(cn));
+	assert_string_equal("chorus-a", cn);
+
+	/* checked only: nothing changes */
+	assert_int_equal(0, siptls_reload(tls, b_crt, b_key, true, err,
+					  sizeof(err)));
+	served_cn(tls, cn, sizeof(cn));
+	assert_string_equal("chorus-a", cn);
+
+	assert_int_equal(0, siptls_reload(tls, b_crt, b_key, false, err,
+					  sizeof(err)));
+	served_cn(tls, cn, sizeof(cn));
+	assert_string_equal("chorus-b", cn);
+
+	/* a's certificate with b's key */
+	err[0] = '\0';
+	assert_int_equal(EINVAL, siptls_reload(tls, a_crt, b_key, false, err,
+					       sizeof(err)));
+	assert_non_null(strstr(err, "does not match"));
+	served_cn(tls, cn, sizeof(cn));
+	assert_string_equal("chorus-b", cn);
+
+	/* no certificate in the file; no such file */
+	file_write(a_crt, "not a certificate\n");
+	assert_int_equal(EINVAL, siptls_reload(tls, a_crt, a_key, false, err,
+					       sizeof(err)));
+	assert_non_null(strstr(err, "no PEM certificate"));
+	unlink(a_key);
+	file_write(a_crt, "");
+	unlink(a_crt);
+	assert_int_equal(ENOENT, siptls_reload(tls, a_crt, a_key, false, err,
+					       sizeof(err)));
+	served_cn(tls, cn, sizeof(cn));
+	assert_string_equal("chorus-b", cn);
+
+	/* key and certificate in one file */
+	{
+		FILE *f = fopen(b_crt, "a"), *k = fopen(b_key, "r");
+		char line[256];
+
+		assert_non_null(f);
+		assert_non_null(k);
+		while (fgets(line, sizeof(line), k))
+			fputs(line, f);
+		fclose(k);
+		fclose(f);
+	}
+	assert_int_equal(0, siptls_reload(tls, b_crt, NULL, false, err,
+					  sizeof(err)));
+
+	mem_deref(tls);
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		unlink(paths[i]);
+}
+
+
+/* OpenSSL sets itself up at its first HMAC and random bytes (and its
+ * first key, certificate and TLS context), and glibc
  * at the first gmtime_r() (a log line), kept for good: once before the
  * leak checks */
 static void warm_up(void)
@@ -419,6 +553,9 @@ static void warm_up(void)
 	(void)gmtime_r(&t0, &tm);
 	if (!digest_alloc(&d, &dp))
 		mem_deref(d);
+
+	/* and at its first key, certificate and TLS context */
+	test_tls_reload(NULL);
 }
 
 
@@ -433,6 +570,7 @@ int main(int argc, char *argv[])
 					 teardown),
 		leak_test(test_is_live),
 		leak_test_setup_teardown(test_tls_plan, setup, teardown),
+		leak_test_setup_teardown(test_tls_reload, setup, teardown),
 		leak_test_setup_teardown(test_resolver_option, setup,
 					 teardown),
 		leak_test_setup_teardown(test_users_diff, setup, teardown),
