@@ -515,6 +515,19 @@ api_full()
 		"$(head -c 600 "$T/http.body" 2>/dev/null)" >> "$T/http.log"
 }
 
+# digest_expect WANT SRC_IP ARGS...: tests/tools/sip_digest.py ARGS, sent
+# from SRC_IP to chorusd, prints the statuses WANT (e.g. "401 200")
+digest_expect()
+{
+	local want=$1 src=$2 got
+
+	shift 2
+	got=$(timeout 20 python3 "$ROOT/tests/tools/sip_digest.py" \
+		--bind "$src" --port "$SIP_PORT" "$@" 2>> "$T/uac.log")
+	[ "$got" = "$want" ] || fail "sip_digest.py $*: got '$got', want '$want'"
+	log "sip_digest.py $* from $src: $got"
+}
+
 # http_header NAME: value of a header of the last api_full answer
 http_header()
 {

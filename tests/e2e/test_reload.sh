@@ -31,7 +31,6 @@ URI=sip:$ROOM@127.0.0.1:$SIP_PORT
 T1=tok1-aaaaaaaaaaaaaaaaaaaa
 T2=tok2-bbbbbbbbbbbbbbbbbbbb
 T3=tok3-cccccccccccccccccccc
-DIGEST=$ROOT/tests/tools/sip_digest.py
 CONF=$T/chorusd.conf
 USERS=$T/users
 TLS_PORT=5061
@@ -58,17 +57,6 @@ token_expect()
 	log "token ${1%%-*}: $got"
 }
 
-# uac_expect WANT SRC_IP ARGS...: sip_digest.py from SRC_IP prints WANT
-uac_expect()
-{
-	local want=$1 src=$2 got
-
-	shift 2
-	got=$(timeout 20 python3 "$DIGEST" --bind "$src" --port $SIP_PORT \
-		"$@" 2>> "$T/uac.log")
-	[ "$got" = "$want" ] || fail "sip_digest.py $*: got '$got', want '$want'"
-	log "sip_digest.py $* from $src: $got"
-}
 
 # reloads: how many reload lines chorusd has logged
 reloads()
@@ -92,6 +80,22 @@ hup()
 	}
 	[ "$(reloads)" -ge "$1" ] ||
 		fail "no reload line after SIGHUP ($(reloads), want $1)"
+}
+
+# hup_refused N WHAT: SIGHUP with a bad WHAT in place; wait (5 s at most)
+# for N more error lines, fail if chorusd died, and leave them in err.txt
+hup_refused()
+{
+	local n i
+
+	n=$(grep -ac ' error ' "$T/chorusd.log")
+	kill -HUP "$CHORUSD_PID"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -ac ' error ' "$T/chorusd.log")" -ge $((n + $1)) ] && break
+		sleep 0.1
+	done
+	alive "$CHORUSD_PID" || fail "chorusd died of $2"
+	grep -a ' error ' "$T/chorusd.log" | tail -n "$1" > "$T/err.txt"
 }
 
 # alice_in: alice's call is still up, as she and chorusd see it
@@ -182,8 +186,8 @@ log "alice (baresip) in the room as participant $ALICE_ID"
 token_expect $T1 200
 token_expect $T2 401
 tls_cn_expect chorus-a
-uac_expect "401 200 200" 127.0.0.2 --user bob --password hunter2 call $ROOM
-uac_expect "401 403" 127.0.0.3 --user carol --password c4rol call $ROOM
+digest_expect "401 200 200" 127.0.0.2 --user bob --password hunter2 call $ROOM
+digest_expect "401 403" 127.0.0.3 --user carol --password c4rol call $ROOM
 
 # --- 1. token, log level and users changed ---------------------------------------
 sed -i -e "s/^api_token .*/api_token $T2/" -e 's/^log_level .*/log_level debug/' \
@@ -202,8 +206,8 @@ case $line in *"$T2"*|*"$T1"*) fail "the reload line shows a token" ;; esac
 token_expect $T1 401
 token_expect $T2 200
 tls_cn_expect chorus-b
-uac_expect "401 200 200" 127.0.0.4 --user carol --password c4rol call $ROOM
-uac_expect "401 403" 127.0.0.5 --user bob --password hunter2 call $ROOM
+digest_expect "401 200 200" 127.0.0.4 --user carol --password c4rol call $ROOM
+digest_expect "401 403" 127.0.0.5 --user bob --password hunter2 call $ROOM
 
 # a request that requires an extension we lack gets 420 and a debug line
 before=$(grep -ac ' debug ' "$T/chorusd.log")
@@ -244,34 +248,21 @@ alice_in $T2
 # --- 3. a broken users file: nothing changes ------------------------------------------
 sed -i "s/^api_token .*/api_token $T3/" "$CONF"
 { users carol:c4rol bob:hunter2; echo 'dave has no colons'; } > "$USERS"
-n=$(grep -ac ' error ' "$T/chorusd.log")
-kill -HUP "$CHORUSD_PID"
-for ((i = 0; i < 50; i++)); do
-	[ "$(grep -ac ' error ' "$T/chorusd.log")" -ge $((n + 2)) ] && break
-	sleep 0.1
-done
-alive "$CHORUSD_PID" || fail "chorusd died of a broken users file"
-grep -a ' error ' "$T/chorusd.log" | tail -n 2 > "$T/err.txt"
+hup_refused 2 "a broken users file"
 grep -q "users file $USERS line 3" "$T/err.txt" &&
 	grep -q 'running configuration is kept' "$T/err.txt" ||
 	fail "no clear error for the broken users file: $(cat "$T/err.txt")"
 log "broken users file: $(tail -n 1 "$T/err.txt")"
 token_expect $T2 200
 token_expect $T3 401
-uac_expect "401 200 200" 127.0.0.6 --user carol --password c4rol call $ROOM
-uac_expect "401 403" 127.0.0.7 --user bob --password hunter2 call $ROOM
+digest_expect "401 200 200" 127.0.0.6 --user carol --password c4rol call $ROOM
+digest_expect "401 403" 127.0.0.7 --user bob --password hunter2 call $ROOM
 
 # --- 4. a bad value in the config file: nothing changes ----------------------------------
 users carol:c4rol bob:hunter2 > "$USERS"
 sed -i 's/^log_level .*/log_level loud/' "$CONF"
-n=$(grep -ac ' error ' "$T/chorusd.log")
-kill -HUP "$CHORUSD_PID"
-for ((i = 0; i < 50; i++)); do
-	[ "$(grep -ac ' error ' "$T/chorusd.log")" -gt "$n" ] && break
-	sleep 0.1
-done
-alive "$CHORUSD_PID" || fail "chorusd died of a bad config file"
-line=$(grep -a ' error ' "$T/chorusd.log" | tail -n 1)
+hup_refused 1 "a bad config file"
+line=$(cat "$T/err.txt")
 case $line in
 *"invalid log_level 'loud'"*"running configuration is kept"*) ;;
 *) fail "no clear error for the bad config: $line" ;;
@@ -279,19 +270,13 @@ esac
 log "bad config: $line"
 token_expect $T2 200
 token_expect $T3 401
-uac_expect "401 403" 127.0.0.8 --user bob --password hunter2 call $ROOM
+digest_expect "401 403" 127.0.0.8 --user bob --password hunter2 call $ROOM
 
 sed -i 's/^log_level .*/log_level info/' "$CONF"
 cp "$T/cert.pem" "$T/cert.good"
 echo 'not a certificate' > "$T/cert.pem"
-n=$(grep -ac ' error ' "$T/chorusd.log")
-kill -HUP "$CHORUSD_PID"
-for ((i = 0; i < 50; i++)); do
-	[ "$(grep -ac ' error ' "$T/chorusd.log")" -gt "$n" ] && break
-	sleep 0.1
-done
-alive "$CHORUSD_PID" || fail "chorusd died of a bad certificate file"
-line=$(grep -a ' error ' "$T/chorusd.log" | tail -n 1)
+hup_refused 1 "a bad certificate file"
+line=$(cat "$T/err.txt")
 case $line in
 *"TLS certificate $T/cert.pem: no PEM certificate"*"running configuration is kept"*) ;;
 *) fail "no clear error for the bad certificate: $line" ;;
@@ -299,7 +284,7 @@ esac
 log "bad certificate: $line"
 tls_cn_expect chorus-b
 token_expect $T3 401
-uac_expect "401 403" 127.0.0.10 --user bob --password hunter2 call $ROOM
+digest_expect "401 403" 127.0.0.10 --user bob --password hunter2 call $ROOM
 mv "$T/cert.good" "$T/cert.pem"
 
 # --- 5. mended: taken ----------------------------------------------------------------------
@@ -313,7 +298,7 @@ case $line in
 esac
 token_expect $T2 401
 token_expect $T3 200
-uac_expect "401 200 200" 127.0.0.9 --user bob --password hunter2 call $ROOM
+digest_expect "401 200 200" 127.0.0.9 --user bob --password hunter2 call $ROOM
 tls_cn_expect chorus-b
 alice_in $T3
 

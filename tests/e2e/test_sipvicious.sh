@@ -20,18 +20,7 @@
 need_netns
 
 ROOM=demo
-DIGEST=$ROOT/tests/tools/sip_digest.py
 
-uac_expect()
-{
-	local want=$1 src=$2 got
-
-	shift 2
-	got=$(timeout 20 python3 "$DIGEST" --bind "$src" --port $SIP_PORT \
-		"$@" 2>> "$T/uac.log")
-	[ "$got" = "$want" ] || fail "sip_digest.py $*: got '$got', want '$want'"
-	log "sip_digest.py --bind $src $*: $got"
-}
 
 # sv_nothing NAME: sipvicious output $T/NAME.out says it found nothing
 sv_nothing()
@@ -101,8 +90,8 @@ chorusd_alive || fail "chorusd died during svcrack"
 lines=$(wc -l < "$T/chorusd.log")
 [ "$lines" -lt 100 ] || fail "chorusd logged $lines lines (a line per 403?)"
 
-uac_expect "403" 127.0.0.1 --user alice --password secret call $ROOM
-uac_expect "401 200 200" 127.0.0.6 --user alice --password secret call $ROOM
+digest_expect "403" 127.0.0.1 --user alice --password secret call $ROOM
+digest_expect "401 200 200" 127.0.0.6 --user alice --password secret call $ROOM
 
 chorusd_stop 5
 log "PASS"
